@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: prints the figures the issues set budgets for. Measurements, not tests:
+ * nothing here fails a build; the closing notes of the issues quote these numbers.
+ *
+ *  - pipeline throughput (parse + model + checks) on a generated corpus of kernel-style C;
+ *  - keystroke → published diagnostics latency through the real server over stdio;
+ *  - resident memory of the server process after the run.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Analyzer } from '../server/src/analysis/analyzer';
+import { defaultKernelModel } from '../server/src/kernel/load';
+import { LspTestClient } from '../test/protocol/lspClient';
+import { generateCorpus, generateLongFile } from './corpus';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+async function pipelineThroughput(): Promise<void> {
+  const corpus = generateCorpus(1.5 * 1024 * 1024);
+  const bytes = corpus.reduce((sum, f) => sum + Buffer.byteLength(f.text), 0);
+  const kernel = defaultKernelModel();
+  const runs: number[] = [];
+  for (let run = 0; run < 6; run++) {
+    const files = new Map(corpus.map((f) => [`/corpus/${f.name}`, f.text]));
+    const analyzer = await Analyzer.create(kernel, { readFile: (p) => files.get(p), listFolder: () => [] });
+    const start = performance.now();
+    for (const path of files.keys()) analyzer.addFile(path);
+    let findings = 0;
+    for (const path of files.keys()) findings += analyzer.analyze(path).findings.length;
+    const elapsed = performance.now() - start;
+    analyzer.dispose();
+    if (run > 0) runs.push(elapsed); // the first run warms up the JIT and the kernel indexes
+    if (run === 5) console.log(`  (${findings} findings in the corpus)`);
+  }
+  const ms = median(runs);
+  console.log(`pipeline throughput: ${fmt(bytes / 1024 / 1024, 2)} MiB in ${corpus.length} files, median ${fmt(ms)} ms → ${fmt(bytes / 1024 / 1024 / (ms / 1000), 2)} MiB/s (budget ≥ 4 MiB/s)`);
+}
+
+function rssOf(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function keystrokeLatency(): Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), 'klp-bench-'));
+  const path = join(folder, 'lp_long.c');
+  const text = generateLongFile(5000);
+  writeFileSync(path, text);
+  const client = await LspTestClient.start({ workspaceFolder: folder, settings: { diagnostics: { debounceMs: 0, workspace: false } } });
+  try {
+    const uri = await client.open(path, text);
+    await client.waitForDiagnostics(uri, () => true, { description: 'first diagnostics' });
+    const lines = text.split('\n');
+    const target = lines.findIndex((l) => l.includes('ret += i *'));
+    const samples: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      // Type one character, then delete it: each is a keystroke with its own version.
+      const insert = i % 2 === 0;
+      const position = { line: target, character: 1 };
+      const range = insert ? { start: position, end: position } : { start: position, end: { line: target, character: 2 } };
+      const since = client.publishes.length;
+      const start = performance.now();
+      const version = await client.change(uri, [{ range, text: insert ? 'x' : '' }]);
+      await client.waitForDiagnostics(uri, (p) => p.version === version, { since, description: `diagnostics for version ${version}` });
+      if (i >= 20) samples.push(performance.now() - start);
+    }
+    console.log(`keystroke → diagnostics on a ${lines.length}-line file (${samples.length} edits): p50 ${fmt(percentile(samples, 50))} ms, p95 ${fmt(percentile(samples, 95))} ms (budget p95 ≤ 30 ms)`);
+    const rss = rssOf(client.process.pid!);
+    console.log(`server RSS after the run: ${rss === undefined ? 'unknown' : `${fmt(rss, 0)} MB`} (budget ≤ 250 MB)`);
+  } finally {
+    await client.stop();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log('Livepatch Workbench benchmarks (2-core machine figures vary with load; run twice)');
+  await pipelineThroughput();
+  await keystrokeLatency();
+  console.log(`bench process RSS: ${fmt(process.memoryUsage().rss / 1024 / 1024, 0)} MB`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

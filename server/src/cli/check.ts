@@ -1,0 +1,173 @@
+/**
+ * `klp check`: collect the files named on the command line (folders recursively), give every
+ * one to the analyzer so it can group modules, analyse the sources, and print the findings.
+ * Bad input (a path that cannot be read, a kernel model that does not load) is an InputError:
+ * the caller prints its one-line reason and exits 2.
+ */
+import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
+import { nodeFileSystem } from '../analysis/nodeFileSystem';
+import { join, resolve } from 'node:path';
+import { Analyzer, type FileSystemHost } from '../analysis/analyzer';
+import type { Finding } from '../checks/types';
+import { defaultKernelModel, loadKernelModelFile } from '../kernel/load';
+import type { KernelModel } from '../kernel/types';
+import { formatJson } from './formats/json';
+import { formatSarif } from './formats/sarif';
+import { formatText } from './formats/text';
+import type { CheckReport } from './report';
+
+export const outputFormats = ['text', 'json', 'sarif'] as const;
+export type OutputFormat = (typeof outputFormats)[number];
+
+export interface CheckOptions {
+  /** Files and folders as given. */
+  paths: string[];
+  /** Kernel model JSON or System.map; the embedded default when absent. */
+  kernel?: string;
+  format: OutputFormat;
+}
+
+export interface CheckEnvironment {
+  cwd: string;
+  toolVersion: string;
+  installRoot: string;
+  write(text: string): void;
+  /** A line about a problem of klp itself (stderr). */
+  warn(message: string): void;
+}
+
+/** Input the command cannot use; its message is the one line printed before exiting 2. */
+export class InputError extends Error {}
+
+function isWalkedFile(name: string): boolean {
+  return name.endsWith('.c') || name.endsWith('.h') || name === 'Kbuild' || name === 'Makefile';
+}
+
+function isSource(path: string): boolean {
+  return path.endsWith('.c') || path.endsWith('.h');
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Sources and build files below a folder, in a stable order; hidden folders are skipped. */
+function walk(folder: string, shownAs: string, into: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch (error) {
+    throw new InputError(`cannot read '${shownAs}': ${reason(error)}`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith('.') && entry.name !== 'node_modules') walk(path, join(shownAs, entry.name), into);
+    } else if (isWalkedFile(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && isFile(path)))) {
+      into.push(path);
+    }
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Every file to give the analyzer, absolute, without duplicates. */
+export function collectFiles(paths: readonly string[], cwd: string): { files: string[]; explicit: Set<string> } {
+  const files: string[] = [];
+  const explicit = new Set<string>();
+  for (const given of paths) {
+    const path = resolve(cwd, given);
+    let stats;
+    try {
+      stats = statSync(path);
+    } catch (error) {
+      throw new InputError(`cannot read '${given}': ${reason(error)}`);
+    }
+    if (stats.isDirectory()) {
+      walk(path, given, files);
+    } else {
+      try {
+        accessSync(path, constants.R_OK);
+      } catch (error) {
+        throw new InputError(`cannot read '${given}': ${reason(error)}`);
+      }
+      files.push(path);
+      explicit.add(path);
+    }
+  }
+  return { files: [...new Set(files)], explicit };
+}
+
+function loadKernel(kernelPath: string | undefined, cwd: string): KernelModel {
+  if (kernelPath === undefined) {
+    try {
+      return defaultKernelModel();
+    } catch (error) {
+      throw new InputError(`the embedded kernel model did not load: ${reason(error)}`);
+    }
+  }
+  const result = loadKernelModelFile(resolve(cwd, kernelPath));
+  if (!result.model) {
+    const first = result.errors[0];
+    const where = first?.line !== undefined ? ` (line ${first.line + 1})` : '';
+    const more = result.errors.length > 1 ? ` (and ${result.errors.length - 1} more problems)` : '';
+    throw new InputError(`bad kernel model '${kernelPath}': ${first?.message ?? 'unknown error'}${where}${more}`);
+  }
+  return result.model;
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  const fileOrder = a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0;
+  if (fileOrder !== 0) return fileOrder;
+  const aStart = a.location.range.start;
+  const bStart = b.location.range.start;
+  if (aStart.line !== bStart.line) return aStart.line - bStart.line;
+  if (aStart.character !== bStart.character) return aStart.character - bStart.character;
+  return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+}
+
+function findingKey(finding: Finding): string {
+  const { start, end } = finding.location.range;
+  return [finding.code, finding.location.file, start.line, start.character, end.line, end.character, finding.message].join('\u0000');
+}
+
+/** Runs the check and writes the report; returns the exit status (0 clean, 1 errors found). */
+export async function runCheck(options: CheckOptions, environment: CheckEnvironment): Promise<number> {
+  const kernel = loadKernel(options.kernel, environment.cwd);
+  const { files, explicit } = collectFiles(options.paths, environment.cwd);
+  const analyzer = await Analyzer.create(kernel, nodeFileSystem);
+  // The analyzer reports its own failures (a check that threw) here; they are not findings.
+  analyzer.log = (message) => environment.warn(message);
+  const findings = new Map<string, Finding>();
+  // Headers are analysed too: findings are reported in the file they are located in.
+  const analysed = files.filter((file) => isSource(file) || explicit.has(file));
+  try {
+    for (const file of files) analyzer.addFile(file);
+    for (const file of analysed) {
+      for (const finding of analyzer.analyze(file).findings) findings.set(findingKey(finding), finding);
+    }
+  } finally {
+    analyzer.dispose();
+  }
+  const report: CheckReport = {
+    findings: [...findings.values()].sort(compareFindings),
+    files: analysed,
+    cwd: environment.cwd,
+    toolVersion: environment.toolVersion,
+    installRoot: environment.installRoot,
+  };
+  const formatted = options.format === 'json' ? formatJson(report) : options.format === 'sarif' ? formatSarif(report) : formatText(report);
+  environment.write(formatted);
+  return report.findings.some((finding) => finding.severity === 'error') ? 1 : 0;
+}
+

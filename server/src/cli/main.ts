@@ -1,0 +1,140 @@
+/**
+ * `klp`, the command-line face of the analysis (bin/klp runs the bundle, dist/cli.js).
+ * This file parses arguments and dispatches; `check.ts` does the work, `formats/` print.
+ *
+ * Exit status: 0 no errors found, 1 errors found, 2 bad usage, unreadable input or a kernel model
+ * that does not load (with a one-line reason on stderr).
+ */
+import { version } from '../../../package.json';
+import { installRootFromBundle } from '../protocol/diagnosticDocs';
+import { InputError, outputFormats, runCheck, type CheckOptions, type OutputFormat } from './check';
+
+const help = `klp ${version} — checks Linux kernel livepatch modules
+
+Usage:
+  klp check <file or folder>... [--kernel <model.json|System.map>] [--format text|json|sarif]
+  klp --help
+  klp --version
+
+klp check
+  Analyses the given C files; folders are searched recursively for .c and .h files and the
+  Kbuild/Makefile files that say which sources form one module.
+
+  --kernel <file>    kernel model to check against: model JSON or System.map
+                     (default: the model embedded in klp)
+  --format <format>  text (default): path:line:col: severity: message [CODE]
+                     json:  an array of findings with 1-based positions
+                     sarif: SARIF 2.1.0, for code-scanning services
+
+Exit status: 0 no errors found, 1 errors found, 2 bad usage or unreadable input.
+`;
+
+/** A problem with the command line; printed as one line, exit 2. */
+class UsageError extends Error {}
+
+type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions };
+
+function isOutputFormat(value: string): value is OutputFormat {
+  return (outputFormats as readonly string[]).includes(value);
+}
+
+function parseCheck(args: string[]): CheckOptions {
+  const paths: string[] = [];
+  let kernel: string | undefined;
+  let format: OutputFormat = 'text';
+  let optionsEnded = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (optionsEnded || !arg.startsWith('-') || arg === '-') {
+      paths.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      optionsEnded = true;
+      continue;
+    }
+    const [name, inlineValue] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inlineValue !== undefined) return inlineValue;
+      const next = args[++index];
+      if (next === undefined) throw new UsageError(`option '${name}' needs a value`);
+      return next;
+    };
+    switch (name) {
+      case '--kernel':
+        kernel = value();
+        if (kernel === '') throw new UsageError(`option '--kernel' needs a file`);
+        break;
+      case '--format': {
+        const chosen = value();
+        if (!isOutputFormat(chosen)) throw new UsageError(`unknown format '${chosen}' (expected ${outputFormats.join(', ')})`);
+        format = chosen;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option '${arg}' for 'klp check'`);
+    }
+  }
+  if (paths.length === 0) throw new UsageError(`'klp check' needs at least one file or folder`);
+  return { paths, kernel, format };
+}
+
+export function parseCommandLine(args: string[]): Command {
+  const [first, ...rest] = args;
+  if (first === undefined) throw new UsageError('missing command');
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  if (first === '--version' || first === '-V') return { kind: 'version' };
+  if (first === 'check') {
+    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
+    return { kind: 'check', options: parseCheck(rest) };
+  }
+  if (first.startsWith('-')) throw new UsageError(`unknown option '${first}'`);
+  throw new UsageError(`unknown command '${first}'`);
+}
+
+async function main(args: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommandLine(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`klp: ${error.message} (see 'klp --help')\n`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(help);
+      return 0;
+    case 'version':
+      process.stdout.write(`${version}\n`);
+      return 0;
+    case 'check':
+      try {
+        return await runCheck(command.options, {
+          cwd: process.cwd(),
+          toolVersion: version,
+          installRoot: installRootFromBundle(__dirname),
+          write: (text) => process.stdout.write(text),
+          warn: (message) => process.stderr.write(`klp: warning: ${message}\n`),
+        });
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        process.stderr.write(`klp: ${error.message}\n`);
+        return 2;
+      }
+  }
+}
+
+// Exit through exitCode so that a large report on a pipe is written out completely.
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`klp: internal error: ${message.split('\n')[0]}\n`);
+    // KLP_DEBUG=1 shows where, for bug reports.
+    if (process.env.KLP_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = 2;
+  },
+);

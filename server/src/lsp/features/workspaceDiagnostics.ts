@@ -1,0 +1,147 @@
+/**
+ * Background diagnostics for the whole workspace: after settings are known, walk the workspace
+ * folders (bounded by `livepatch.index.maxFiles`), tell the analyzer about every file so it can
+ * group modules, then analyse and publish the sources that are not open, one per event-loop turn,
+ * with `window/workDoneProgress` progress the user can cancel. Never part of start-up: the
+ * server answers requests while this runs. A new pass (settings or folders changed) cancels the
+ * running one. Files changed on disk are re-read through `workspace/didChangeWatchedFiles`.
+ */
+import { basename } from 'node:path';
+import {
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  type ServerCapabilities,
+} from 'vscode-languageserver';
+import type { ServerContext } from '../context';
+import { yieldToEventLoop } from '../diagnosticsPublisher';
+import { isFileUri, pathFromUri } from '../uris';
+import { collectWorkspaceFiles, isSourceFile, isWorkspaceFile } from '../workspaceFiles';
+
+interface Pass {
+  cancelled: boolean;
+}
+
+export function register(context: ServerContext): ServerCapabilities {
+  const { connection, log } = context;
+  let current: Pass | undefined;
+
+  async function run(pass: Pass): Promise<void> {
+    const progress = await connection.window.createWorkDoneProgress();
+    const stopped = () => pass.cancelled || progress.token.isCancellationRequested;
+    progress.begin('Livepatch', 0, 'Collecting workspace files', true);
+    try {
+      const started = Date.now();
+      const { maxFiles } = context.settings.index;
+      const walk = await collectWorkspaceFiles(context.workspaceFolders, maxFiles, stopped);
+      for (const folder of walk.unreadable) log.warning(`cannot read folder ${folder}`);
+      if (walk.capped) {
+        log.warning(`workspace walk stopped at ${maxFiles} files (livepatch.index.maxFiles); files beyond are not analysed`);
+      }
+      // Every file is known before any is analysed, so modules are grouped from all build files.
+      // addFile parses: yield between files so that requests are answered meanwhile.
+      for (const file of walk.files) {
+        if (stopped()) return;
+        context.analyzer.addFile(file);
+        await yieldToEventLoop();
+      }
+
+      const sources = walk.files.filter(isSourceFile);
+      let lastPercentage = -1;
+      for (const [index, path] of sources.entries()) {
+        if (stopped()) {
+          log.info('workspace analysis cancelled');
+          return;
+        }
+        context.diagnostics.addBackgroundFile(path);
+        // Open documents are published by the open-document path with their version.
+        if (!context.documents.isOpen(path)) {
+          try {
+            context.diagnostics.refresh(path);
+          } catch (error) {
+            log.error(`analysis of ${path} failed: ${String(error)}`);
+          }
+        }
+        const percentage = Math.floor(((index + 1) * 100) / sources.length);
+        if (percentage !== lastPercentage) {
+          lastPercentage = percentage;
+          progress.report(percentage, `${index + 1}/${sources.length} files`);
+        }
+        await yieldToEventLoop();
+      }
+      log.info(`analysed ${sources.length} workspace files in ${Date.now() - started} ms`);
+    } finally {
+      progress.done();
+    }
+  }
+
+  function restart(): void {
+    if (current) current.cancelled = true;
+    current = undefined;
+    if (!context.settings.diagnostics.workspace) {
+      context.diagnostics.clearBackgroundFiles();
+      return;
+    }
+    if (context.workspaceFolders.length === 0) return;
+    const pass: Pass = { cancelled: false };
+    current = pass;
+    // Not awaited: the pass runs alongside requests.
+    void context.safe('workspace analysis', undefined, () => run(pass))();
+  }
+
+  context.onSettingsChanged(({ previous, current: settings }) => {
+    if (
+      previous === undefined ||
+      previous.index.maxFiles !== settings.index.maxFiles ||
+      previous.diagnostics.workspace !== settings.diagnostics.workspace
+    ) {
+      restart();
+    }
+  });
+
+  context.onInitialized(
+    context.safe('workspace watchers', undefined, async () => {
+      const capabilities = context.clientCapabilities.workspace;
+      if (capabilities?.workspaceFolders) {
+        connection.workspace.onDidChangeWorkspaceFolders(
+          context.safe('workspace folders change', undefined, (event) => {
+            const removed = new Set(event.removed.filter((folder) => isFileUri(folder.uri)).map((folder) => pathFromUri(folder.uri)));
+            const added = event.added.filter((folder) => isFileUri(folder.uri)).map((folder) => pathFromUri(folder.uri));
+            context.workspaceFolders = [...context.workspaceFolders.filter((folder) => !removed.has(folder)), ...added];
+            context.diagnostics.clearBackgroundFiles();
+            restart();
+          }),
+        );
+      }
+      if (capabilities?.didChangeWatchedFiles?.dynamicRegistration) {
+        await connection.client.register(DidChangeWatchedFilesNotification.type, {
+          watchers: [{ globPattern: '**/*.{c,h}' }, { globPattern: '**/Kbuild' }, { globPattern: '**/Makefile' }],
+        });
+      }
+    }),
+  );
+
+  connection.onDidChangeWatchedFiles(
+    context.safe('workspace/didChangeWatchedFiles', undefined, ({ changes }) => {
+      for (const change of changes) {
+        if (!isFileUri(change.uri)) continue;
+        const path = pathFromUri(change.uri);
+        if (!isWorkspaceFile(basename(path)) || context.documents.isOpen(path)) continue;
+        if (change.type === FileChangeType.Deleted) {
+          context.diagnostics.removeBackgroundFile(path);
+          context.diagnostics.clear(path);
+          continue;
+        }
+        context.analyzer.addFile(path);
+        if (isSourceFile(path) && context.settings.diagnostics.workspace) context.diagnostics.addBackgroundFile(path);
+        if (isSourceFile(path)) context.diagnostics.refreshWithModule(path);
+      }
+    }),
+  );
+
+  context.onShutdown(() => {
+    if (current) current.cancelled = true;
+  });
+
+  return { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } };
+}
+

@@ -1,0 +1,461 @@
+/**
+ * Builds the livepatch source model of one module from the facts of its files (C files first,
+ * then the local headers they include). This is where macros, the kernel config and cross-file
+ * names meet: tables are resolved by variable name across files, values are macro-expanded and
+ * evaluated, and every API call learns which role (patched function, callback, init, exit,
+ * helper) the function it sits in plays.
+ */
+import { inactiveRanges, isInactive, type ConfigurationFacts } from '../preprocess/conditionals';
+import { evaluateExpression } from '../preprocess/expression';
+import { kernelConstantValue } from '../preprocess/kernelConstants';
+import type { MacroBody, MacroEnvironment } from '../preprocess/macros';
+import type { CallSite, FileFacts, InitEntry, InitList, InitValue, StructVariable } from './fileFacts';
+import {
+  callbackKinds,
+  type ApiCall,
+  type CallContext,
+  type CallbackKind,
+  type EnableCall,
+  type FunctionDefinition,
+  type KlpCallback,
+  type KlpFunc,
+  type KlpObject,
+  type KlpPatch,
+  type KlpState,
+  type LivepatchModule,
+  type MacroDefinition,
+  type ResolvedValue,
+  type ShadowApi,
+  type ShadowCall,
+  type StateApi,
+  type StateCall,
+} from './types';
+
+export interface ModuleSources {
+  name: string;
+  nameSource: 'file' | 'kbuild';
+  /** Facts of the module's C files, main file first. */
+  files: FileFacts[];
+  /** Facts of local headers reached through `#include "..."`. */
+  headers: FileFacts[];
+}
+
+const shadowApis = new Set<string>(['klp_shadow_get', 'klp_shadow_alloc', 'klp_shadow_get_or_alloc', 'klp_shadow_free', 'klp_shadow_free_all']);
+const stateApis = new Set<string>(['klp_get_state', 'klp_get_prev_state']);
+/** Calls whose mere presence checks care about (retired or restricted API). */
+const notableApis = new Set<string>([
+  'klp_register_patch', 'klp_unregister_patch', 'klp_disable_patch', 'kallsyms_lookup_name',
+  'kallsyms_on_each_symbol', 'klp_enable_patch', 'printk_once', 'pr_warn_once', 'pr_info_once',
+  'pr_err_once', 'pr_notice_once', 'WARN_ONCE', 'DO_ONCE',
+]);
+
+/** Field order of positional initializers, as declared in include/linux/livepatch.h. */
+const positionalFields: Record<string, string[]> = {
+  klp_patch: ['mod', 'objs', 'states', 'replace'],
+  klp_object: ['name', 'funcs', 'callbacks'],
+  klp_func: ['old_name', 'new_func', 'old_sympos'],
+  klp_state: ['id', 'version', 'data'],
+  klp_callbacks: ['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch', 'post_unpatch_enabled'],
+};
+
+function fieldsOf(list: InitList, structType: string, inactive: [number, number][] = []): Map<string, InitEntry> {
+  const order = positionalFields[structType] ?? [];
+  const fields = new Map<string, InitEntry>();
+  list.entries.filter((e) => !isInactive(inactive, e.offset)).forEach((entry, index) => {
+    const name = entry.field ?? order[index];
+    if (name && !fields.has(name)) fields.set(name, entry);
+  });
+  return fields;
+}
+
+/** An all-empty entry (`{ }`, `{ 0 }`, `{ NULL }`, `{ .name = NULL }`) ends a kernel table. */
+function isEmptyEntry(value: InitValue, env: MacroEnvironment): boolean {
+  if (value.kind !== 'list') return false;
+  return value.entries.every((entry) => {
+    if (entry.value.kind === 'list') return isEmptyEntry(entry.value, env);
+    const v = evaluateExpression(entry.value.text, env);
+    return v === 0;
+  });
+}
+
+export function assembleModule(sources: ModuleSources, configuration: ConfigurationFacts): LivepatchModule {
+  const allFacts = [...sources.files, ...sources.headers];
+
+  // Macros: every #define seen (first definition wins, as a header guard would make it).
+  const macros = new Map<string, MacroDefinition>();
+  for (const facts of allFacts) {
+    for (const define of facts.defines) {
+      if (!macros.has(define.name)) macros.set(define.name, { name: define.name, parameters: define.parameters, body: define.body, location: define.location });
+    }
+  }
+  const env: MacroEnvironment = {
+    lookup: (name): MacroBody | undefined => macros.get(name),
+    moduleName: sources.name,
+  };
+
+  const inactiveByFile = new Map<string, [number, number][]>();
+  for (const facts of allFacts) {
+    const macrosAt = (offset: number): MacroEnvironment => ({
+      ...env,
+      lookup: (name) => {
+        const own = facts.defines.find((d) => d.name === name);
+        if (own) return own.offset < offset ? own : undefined;
+        return macros.get(name);
+      },
+    });
+    inactiveByFile.set(facts.path, inactiveRanges(facts.conditionals, macrosAt, configuration));
+  }
+  const active = (facts: FileFacts, offset: number) => !isInactive(inactiveByFile.get(facts.path) ?? [], offset);
+
+  // Active macros only from here on (a #define in a dead #if branch must not count).
+  for (const facts of allFacts) {
+    for (const define of facts.defines) {
+      if (!active(facts, define.offset) && macros.get(define.name)?.location === define.location) macros.delete(define.name);
+    }
+  }
+  for (const facts of allFacts) {
+    for (const define of facts.defines) {
+      if (active(facts, define.offset) && !macros.has(define.name)) macros.set(define.name, { name: define.name, parameters: define.parameters, body: define.body, location: define.location });
+    }
+  }
+
+  const evaluate = (text: string) => evaluateExpression(text, { ...env, identifierValue: kernelConstantValue });
+  const resolvedNumber = (value: InitValue | undefined): ResolvedValue<number> | undefined => {
+    if (!value || value.kind !== 'expression') return undefined;
+    const v = evaluate(value.text);
+    return { value: typeof v === 'number' ? v : undefined, text: value.text, location: value.location };
+  };
+  const resolvedString = (value: InitValue | undefined): ResolvedValue<string> | undefined => {
+    if (!value || value.kind !== 'expression') return undefined;
+    const v = evaluate(value.text);
+    if (v === 0) return undefined; // NULL
+    return { value: typeof v === 'string' ? v : undefined, text: value.text, location: value.location };
+  };
+  /** `foo`, `&foo`, `(foo)`, `foo + 0` or a macro naming an identifier → "foo". */
+  const identifierOf = (text: string): string | undefined => {
+    let t = text.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
+    const m = /^[A-Za-z_]\w*$/.exec(t);
+    if (!m) return undefined;
+    for (let guard = 0; guard < 16; guard++) {
+      const macro = macros.get(t);
+      if (!macro || macro.parameters) break;
+      const next = macro.body.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
+      if (!/^[A-Za-z_]\w*$/.test(next)) break;
+      t = next;
+    }
+    return t;
+  };
+
+  // Functions and struct variables of the module (active code only, first definition wins).
+  const functions = new Map<string, FunctionDefinition>();
+  const structVariables = new Map<string, StructVariable>();
+  const callsByFunction = new Map<string, CallSite[]>();
+  const allCalls: CallSite[] = [];
+  for (const facts of allFacts) {
+    for (const f of facts.functions) {
+      if (!active(facts, f.startOffset) || functions.has(f.name)) continue;
+      functions.set(f.name, {
+        name: f.name,
+        file: facts.path,
+        location: f.location,
+        nameLocation: f.nameLocation,
+        isStatic: f.isStatic,
+        returnType: f.returnType,
+        parameterTypes: f.parameterTypes,
+        annotations: f.annotations,
+        calls: [],
+        returns: [],
+        staticLocals: [],
+      });
+    }
+    for (const v of facts.structVariables) if (active(facts, v.offset) && !structVariables.has(v.name)) structVariables.set(v.name, v);
+  }
+  for (const facts of allFacts) {
+    for (const call of facts.calls) {
+      if (!active(facts, call.offset)) continue;
+      allCalls.push(call);
+      const list = callsByFunction.get(call.enclosingFunction) ?? [];
+      list.push(call);
+      callsByFunction.set(call.enclosingFunction, list);
+      const fn = functions.get(call.enclosingFunction);
+      if (fn && fn.location.file === facts.path && !fn.calls.includes(call.name)) fn.calls.push(call.name);
+    }
+    // Functions passed by address (ctor/dtor, work handlers) are reached through the call.
+    for (const reference of facts.functionReferences) {
+      const fn = functions.get(reference.enclosingFunction);
+      const id = identifierOf(reference.name);
+      if (!fn || fn.location.file !== facts.path || !id || id === fn.name || !functions.has(id) || fn.calls.includes(id)) continue;
+      if (active(facts, reference.offset)) fn.calls.push(id);
+    }
+    for (const r of facts.returns) {
+      const fn = functions.get(r.enclosingFunction);
+      if (!fn || fn.location.file !== facts.path || !active(facts, r.offset)) continue;
+      const v = r.text ? evaluate(r.text) : undefined;
+      fn.returns.push({ text: r.text, value: typeof v === 'number' ? v : undefined, location: r.location });
+    }
+    for (const s of facts.staticLocals) {
+      const fn = functions.get(s.enclosingFunction);
+      if (fn && fn.location.file === facts.path && active(facts, s.offset)) fn.staticLocals.push({ name: s.name, location: s.location });
+    }
+  }
+
+  const arrayOf = (value: InitValue | undefined, structType: string): StructVariable | undefined => {
+    if (!value || value.kind !== 'expression') return undefined;
+    const id = identifierOf(value.text.replace(/\[\s*0\s*\]$/, ''));
+    const variable = id ? structVariables.get(id) : undefined;
+    return variable && variable.structType === structType ? variable : undefined;
+  };
+  /** Table entries the target build compiles (an `#ifdef` can remove entries of an array). */
+  const activeEntries = (variable: StructVariable) => {
+    const inactive = inactiveByFile.get(variable.location.file) ?? [];
+    return variable.value.entries.filter((e) => !isInactive(inactive, e.offset));
+  };
+  const otherFields = (fields: Map<string, InitEntry>, known: string[]) =>
+    [...fields.entries()]
+      .filter(([name]) => !known.includes(name))
+      .map(([name, entry]) => ({ name, location: entry.fieldLocation ?? entry.location }));
+
+  const buildFunc = (entry: InitEntry): KlpFunc => {
+    const list = entry.value.kind === 'list' ? entry.value : undefined;
+    const fields = list ? fieldsOf(list, 'klp_func', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+    const newFuncEntry = fields.get('new_func');
+    let newFunc: KlpFunc['newFunc'];
+    if (newFuncEntry && newFuncEntry.value.kind === 'expression') {
+      const name = identifierOf(newFuncEntry.value.text) ?? newFuncEntry.value.text;
+      const definition = functions.get(name);
+      const isNull = evaluate(newFuncEntry.value.text) === 0 || name.trim() === '';
+      newFunc = isNull ? undefined : { name, location: newFuncEntry.value.location, definition, isFunction: !!definition || !structVariables.has(name) };
+    }
+    return {
+      oldName: resolvedString(fields.get('old_name')?.value),
+      newFunc,
+      oldSympos: resolvedNumber(fields.get('old_sympos')?.value),
+      otherFields: otherFields(fields, ['old_name', 'new_func', 'old_sympos']),
+      location: entry.location,
+      isTerminator: isEmptyEntry(entry.value, env),
+    };
+  };
+
+  const buildObject = (entry: InitEntry): KlpObject => {
+    const list = entry.value.kind === 'list' ? entry.value : undefined;
+    const fields = list ? fieldsOf(list, 'klp_object', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+    const funcsEntry = fields.get('funcs');
+    const funcsArray = arrayOf(funcsEntry?.value, 'klp_func');
+    const funcs = funcsArray ? activeEntries(funcsArray).map(buildFunc) : [];
+    const callbacks: KlpCallback[] = [];
+    const callbacksEntry = fields.get('callbacks');
+    if (callbacksEntry?.value.kind === 'list') {
+      for (const [kind, cb] of fieldsOf(callbacksEntry.value, 'klp_callbacks')) {
+        if (!callbackKinds.includes(kind as CallbackKind) || cb.value.kind !== 'expression') continue;
+        const name = identifierOf(cb.value.text) ?? cb.value.text;
+        if (evaluate(cb.value.text) === 0) continue;
+        callbacks.push({ kind: kind as CallbackKind, name, location: cb.value.location, definition: functions.get(name) });
+      }
+    }
+    return {
+      name: resolvedString(fields.get('name')?.value),
+      funcsArrayName: funcsArray?.name ?? (funcsEntry?.value.kind === 'expression' ? funcsEntry.value.text : undefined),
+      funcsLocation: funcsEntry?.value.location,
+      funcsArrayLocation: funcsArray?.value.location,
+      funcs,
+      funcsTerminated: funcs.length > 0 && funcs[funcs.length - 1].isTerminator,
+      callbacks,
+      otherFields: otherFields(fields, ['name', 'funcs', 'callbacks']),
+      location: entry.location,
+      isTerminator: isEmptyEntry(entry.value, env),
+    };
+  };
+
+  const buildState = (entry: InitEntry): KlpState => {
+    const list = entry.value.kind === 'list' ? entry.value : undefined;
+    const fields = list ? fieldsOf(list, 'klp_state', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+    return {
+      id: resolvedNumber(fields.get('id')?.value),
+      version: resolvedNumber(fields.get('version')?.value),
+      location: entry.location,
+      isTerminator: isEmptyEntry(entry.value, env),
+    };
+  };
+
+  const patches: KlpPatch[] = [];
+  for (const variable of structVariables.values()) {
+    if (variable.structType !== 'klp_patch' || variable.isArray) continue;
+    const fields = fieldsOf(variable.value, 'klp_patch', inactiveByFile.get(variable.location.file));
+    const objsEntry = fields.get('objs');
+    const objsArray = arrayOf(objsEntry?.value, 'klp_object');
+    const objects = objsArray ? activeEntries(objsArray).map(buildObject) : [];
+    const statesEntry = fields.get('states');
+    const statesArray = arrayOf(statesEntry?.value, 'klp_state');
+    const states = statesArray ? activeEntries(statesArray).map(buildState) : [];
+    const modEntry = fields.get('mod');
+    const replaceEntry = fields.get('replace');
+    let replace: ResolvedValue<boolean> | undefined;
+    if (replaceEntry && replaceEntry.value.kind === 'expression') {
+      const v = evaluate(replaceEntry.value.text);
+      replace = { value: typeof v === 'number' ? v !== 0 : undefined, text: replaceEntry.value.text, location: replaceEntry.value.location };
+    }
+    patches.push({
+      variableName: variable.name,
+      location: variable.location,
+      nameLocation: variable.nameLocation,
+      mod: modEntry && modEntry.value.kind === 'expression' ? { text: modEntry.value.text, location: modEntry.value.location } : undefined,
+      objsArrayName: objsArray?.name ?? (objsEntry?.value.kind === 'expression' ? objsEntry.value.text : undefined),
+      objsLocation: objsEntry?.value.location,
+      objsArrayLocation: objsArray?.value.location,
+      objects,
+      objectsTerminated: objects.length > 0 && objects[objects.length - 1].isTerminator,
+      statesArrayName: statesArray?.name ?? (statesEntry?.value.kind === 'expression' ? statesEntry.value.text : undefined),
+      statesLocation: statesEntry?.value.location,
+      statesArrayLocation: statesArray?.value.location,
+      states,
+      statesTerminated: states.length > 0 && states[states.length - 1].isTerminator,
+      replace,
+      otherFields: otherFields(fields, ['mod', 'objs', 'states', 'replace']),
+    });
+  }
+
+  // Module skeleton: module_init/exit, modinfo, license, parameters (file-scope "calls").
+  const moduleNote: Partial<Pick<LivepatchModule, 'init' | 'exit' | 'modinfoLivepatch' | 'license'>> = {};
+  const parameters: LivepatchModule['parameters'] = [];
+  for (const call of allCalls) {
+    if (call.enclosingFunction !== '') continue;
+    const first = call.arguments[0];
+    if ((call.name === 'module_init' || call.name === 'module_exit') && first) {
+      const name = identifierOf(first.text) ?? first.text;
+      const entry = { name, location: first.location, definition: functions.get(name) };
+      if (call.name === 'module_init') moduleNote.init ??= entry;
+      else moduleNote.exit ??= entry;
+    } else if (call.name === 'MODULE_INFO' && first?.text.trim() === 'livepatch') {
+      moduleNote.modinfoLivepatch ??= call.location;
+    } else if (call.name === 'MODULE_LICENSE' && first) {
+      const v = evaluate(first.text);
+      moduleNote.license ??= { value: typeof v === 'string' ? v : first.text, location: call.location };
+    } else if ((call.name === 'module_param' || call.name === 'module_param_named') && first) {
+      const typeArg = call.arguments[call.name === 'module_param' ? 1 : 2];
+      const permArg = call.arguments[call.name === 'module_param' ? 2 : 3];
+      parameters.push({ name: first.text, type: typeArg?.text ?? '', permissions: permArg?.text ?? '', location: call.location });
+    }
+  }
+
+  // Roles of functions: the roots the livepatch core calls into, and helpers reached from them.
+  const roles = new Map<string, CallContext[]>();
+  const addRole = (name: string, role: CallContext) => {
+    const list = roles.get(name) ?? [];
+    list.push(role);
+    roles.set(name, list);
+  };
+  for (const patch of patches) {
+    for (const object of patch.objects) {
+      for (const func of object.funcs) if (func.newFunc?.definition && func.oldName?.value) addRole(func.newFunc.name, { kind: 'patched-function', oldName: func.oldName.value });
+      for (const cb of object.callbacks) if (cb.definition) addRole(cb.name, { kind: 'callback', callback: cb.kind });
+    }
+  }
+  if (moduleNote.init?.definition) addRole(moduleNote.init.name, { kind: 'init' });
+  if (moduleNote.exit?.definition) addRole(moduleNote.exit.name, { kind: 'exit' });
+  const reachedFrom = new Map<string, Set<string>>();
+  for (const root of roles.keys()) {
+    const seen = new Set<string>([root]);
+    const queue = [root];
+    while (queue.length) {
+      const current = functions.get(queue.shift()!);
+      for (const callee of current?.calls ?? []) {
+        if (seen.has(callee) || !functions.has(callee)) continue;
+        seen.add(callee);
+        queue.push(callee);
+        if (!roles.has(callee)) {
+          const set = reachedFrom.get(callee) ?? new Set<string>();
+          set.add(root);
+          reachedFrom.set(callee, set);
+        }
+      }
+    }
+  }
+  const contextsOf = (fn: string): CallContext[] => {
+    const direct = roles.get(fn) ?? [];
+    const helpers = reachedFrom.get(fn);
+    return helpers ? [...direct, { kind: 'helper', reachedFrom: [...helpers] }] : direct;
+  };
+
+  const shadowCalls: ShadowCall[] = [];
+  const stateCalls: StateCall[] = [];
+  const enableCalls: EnableCall[] = [];
+  const otherApiCalls: ApiCall[] = [];
+  const macroName = (text: string) => {
+    const t = text.trim();
+    return macros.has(t) ? t : undefined;
+  };
+  for (const call of allCalls) {
+    const base: ApiCall = {
+      api: call.name,
+      enclosingFunction: call.enclosingFunction,
+      contexts: contextsOf(call.enclosingFunction),
+      location: call.location,
+      argumentTexts: call.arguments.map((a) => a.text),
+    };
+    const args = call.arguments;
+    const argValue = (index: number): ResolvedValue<number> | undefined => {
+      const a = args[index];
+      if (!a) return undefined;
+      const v = evaluate(a.text);
+      return { value: typeof v === 'number' ? v : undefined, text: a.text, location: a.location };
+    };
+    const functionArgument = (index: number) => {
+      const a = args[index];
+      if (!a || evaluate(a.text) === 0) return undefined;
+      return identifierOf(a.text) ?? a.text;
+    };
+    if (shadowApis.has(call.name)) {
+      const api = call.name as ShadowApi;
+      const idIndex = api === 'klp_shadow_free_all' ? 0 : 1;
+      const shadow: ShadowCall = { ...base, api, id: argValue(idIndex), idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined };
+      if (api === 'klp_shadow_alloc' || api === 'klp_shadow_get_or_alloc') {
+        shadow.size = argValue(2);
+        shadow.gfp = args[3]?.text;
+        shadow.ctor = functionArgument(4);
+      } else if (api === 'klp_shadow_free') shadow.dtor = functionArgument(2);
+      else if (api === 'klp_shadow_free_all') shadow.dtor = functionArgument(1);
+      shadowCalls.push(shadow);
+    } else if (stateApis.has(call.name)) {
+      const api = call.name as StateApi;
+      const idIndex = api === 'klp_get_state' ? 1 : 0;
+      stateCalls.push({
+        ...base,
+        api,
+        patchArgument: api === 'klp_get_state' && args[0] ? identifierOf(args[0].text) : undefined,
+        id: argValue(idIndex),
+        idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined,
+      });
+    }
+    if (call.name === 'klp_enable_patch') {
+      const returns = functions.get(call.enclosingFunction)?.returns ?? [];
+      enableCalls.push({
+        enclosingFunction: call.enclosingFunction,
+        patchName: args[0] ? identifierOf(args[0].text) : undefined,
+        resultReturned: call.returned || (!!call.assignedTo && returns.some((r) => r.text.trim() === call.assignedTo)),
+        location: call.location,
+      });
+    }
+    if (notableApis.has(call.name)) otherApiCalls.push(base);
+  }
+  for (const facts of allFacts) {
+    for (const use of facts.structUses) {
+      if (use.name === 'klp_reloc' && active(facts, use.offset)) otherApiCalls.push({ api: 'struct klp_reloc', enclosingFunction: '', contexts: [], location: use.location, argumentTexts: [] });
+    }
+  }
+
+  return {
+    name: sources.name,
+    nameSource: sources.nameSource,
+    files: sources.files.map((f) => f.path),
+    parameters,
+    ...moduleNote,
+    enableCalls,
+    patches,
+    functions,
+    macros,
+    shadowCalls,
+    stateCalls,
+    otherApiCalls,
+    isLivepatch: patches.length > 0 || enableCalls.length > 0 || moduleNote.modinfoLivepatch !== undefined,
+  };
+}

@@ -1,0 +1,40 @@
+; Everything the livepatch source model needs from one C file, in one pass over the tree.
+; Capture names are read by server/src/model/fileFacts.ts; keep the two in step.
+
+; Struct variables with an initializer: klp_patch/klp_object/klp_func/klp_state tables, and any
+; other struct the model resolves by name.
+(declaration
+  type: (struct_specifier name: (type_identifier) @struct.type)
+  declarator: (init_declarator
+    declarator: (_) @struct.declarator
+    value: (initializer_list) @struct.value)) @struct
+
+; Function definitions (names are dug out of the declarator chain in code).
+(function_definition) @function
+
+; Direct calls, at file scope too (module_init(f); MODULE_INFO(...); parse as calls).
+(call_expression
+  function: (identifier) @call.name
+  arguments: (argument_list) @call.arguments) @call
+
+; Identifiers passed to calls: function pointers (ctor/dtor, work handlers) join the call graph.
+(argument_list (identifier) @argument_identifier)
+
+(return_statement) @return
+
+; Function-scope statics (LP-STATIC-LOCAL): declarations with a storage class inside a body.
+(compound_statement (declaration (storage_class_specifier) @storage) @declaration)
+
+(preproc_def name: (identifier) @define.name value: (preproc_arg)? @define.value) @define
+
+(preproc_function_def
+  name: (identifier) @fdefine.name
+  parameters: (preproc_params) @fdefine.parameters
+  value: (preproc_arg)? @fdefine.value) @fdefine
+
+(preproc_include path: (_) @include.path) @include
+
+; Retired API type: `struct klp_reloc` (its fields show up as unknown table fields).
+((struct_specifier name: (type_identifier) @struct_use) (#eq? @struct_use "klp_reloc"))
+
+[(ERROR) (MISSING)] @syntax_error
