@@ -5,11 +5,11 @@
  * evaluated, and every API call learns which role (patched function, callback, init, exit,
  * helper) the function it sits in plays.
  */
-import { inactiveRanges, isInactive, type ConfigurationFacts } from '../preprocess/conditionals';
+import { inactiveRanges, isInactive, type ConditionCache, type ConfigurationFacts } from '../preprocess/conditionals';
 import { evaluateExpression } from '../preprocess/expression';
 import { kernelConstantValue } from '../preprocess/kernelConstants';
 import type { MacroBody, MacroEnvironment } from '../preprocess/macros';
-import type { CallSite, FileFacts, InitEntry, InitList, InitValue, StructVariable } from './fileFacts';
+import type { CallSite, FileFacts, InitEntry, InitList, InitValue, RawDefine, StructVariable } from './fileFacts';
 import {
   callbackKinds,
   type ApiCall,
@@ -48,6 +48,10 @@ const notableApis = new Set<string>([
   'kallsyms_on_each_symbol', 'klp_enable_patch', 'printk_once', 'pr_warn_once', 'pr_info_once',
   'pr_err_once', 'pr_notice_once', 'WARN_ONCE', 'DO_ONCE',
 ]);
+
+function identifiersIn(text: string): Set<string> {
+  return new Set(text.match(/[A-Za-z_]\w*/g) ?? []);
+}
 
 /** Field order of positional initializers, as declared in include/linux/livepatch.h. */
 const positionalFields: Record<string, string[]> = {
@@ -94,16 +98,21 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
   };
 
   const inactiveByFile = new Map<string, [number, number][]>();
+  const conditionCache: ConditionCache = { results: new Map(), positionIndependent: () => false };
   for (const facts of allFacts) {
+    const ownDefines = new Map<string, RawDefine>();
+    for (const d of facts.defines) if (!ownDefines.has(d.name)) ownDefines.set(d.name, d);
     const macrosAt = (offset: number): MacroEnvironment => ({
       ...env,
       lookup: (name) => {
-        const own = facts.defines.find((d) => d.name === name);
+        const own = ownDefines.get(name);
         if (own) return own.offset < offset ? own : undefined;
         return macros.get(name);
       },
     });
-    inactiveByFile.set(facts.path, inactiveRanges(facts.conditionals, macrosAt, configuration));
+    // A condition naming none of this file's own macros means the same wherever it sits.
+    conditionCache.positionIndependent = (condition) => ![...identifiersIn(condition)].some((id) => ownDefines.has(id));
+    inactiveByFile.set(facts.path, inactiveRanges(facts.conditionals, macrosAt, configuration, conditionCache));
   }
   const active = (facts: FileFacts, offset: number) => !isInactive(inactiveByFile.get(facts.path) ?? [], offset);
 
@@ -119,7 +128,15 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     }
   }
 
-  const evaluate = (text: string) => evaluateExpression(text, { ...env, identifierValue: kernelConstantValue });
+  // Module code repeats the same expressions (return values, ids): evaluate each text once.
+  const evaluated = new Map<string, ReturnType<typeof evaluateExpression>>();
+  const evaluationOptions = { ...env, identifierValue: kernelConstantValue };
+  const evaluate = (text: string) => {
+    if (evaluated.has(text)) return evaluated.get(text);
+    const value = evaluateExpression(text, evaluationOptions);
+    evaluated.set(text, value);
+    return value;
+  };
   const resolvedNumber = (value: InitValue | undefined): ResolvedValue<number> | undefined => {
     if (!value || value.kind !== 'expression') return undefined;
     const v = evaluate(value.text);

@@ -98,7 +98,13 @@ export function evaluateCondition(
  * `macrosAt(offset)` gives the macros visible at a directive: a file's own #defines count only
  * once they have been seen, which is what makes include guards (#ifndef X / #define X) work.
  */
-export function inactiveRanges(chains: ConditionalChain[], macrosAt: (offset: number) => MacroEnvironment, facts: ConfigurationFacts): [number, number][] {
+export function inactiveRanges(
+  chains: ConditionalChain[],
+  macrosAt: (offset: number) => MacroEnvironment,
+  facts: ConfigurationFacts,
+  /** Results of conditions that do not depend on where they sit (shared across a module's files). */
+  cache?: ConditionCache,
+): [number, number][] {
   const ranges: [number, number][] = [];
   for (const chain of chains) {
     let taken = false;
@@ -108,7 +114,15 @@ export function inactiveRanges(chains: ConditionalChain[], macrosAt: (offset: nu
         continue;
       }
       if (branch.kind === 'else') break;
-      const result = evaluateCondition(branch.kind, branch.condition, macrosAt(branch.start), facts);
+      const key = `${branch.kind} ${branch.condition}`;
+      const cacheable = cache?.positionIndependent(branch.condition) ?? false;
+      let cached = cacheable ? cache!.results.get(key) : undefined;
+      if (cached === undefined) {
+        const value = evaluateCondition(branch.kind, branch.condition, macrosAt(branch.start), facts);
+        cached = value === undefined ? 'unknown' : value;
+        if (cacheable) cache!.results.set(key, cached);
+      }
+      const result = cached === 'unknown' ? undefined : cached;
       if (result === undefined) break; // unknown: this branch and all later ones stay active
       if (result) taken = true;
       else ranges.push([branch.start, branch.end]);
@@ -123,6 +137,12 @@ export function inactiveRanges(chains: ConditionalChain[], macrosAt: (offset: nu
     else merged.push([range[0], range[1]]);
   }
   return merged;
+}
+
+/** Condition results of one module build, for conditions whose value cannot depend on position. */
+export interface ConditionCache {
+  results: Map<string, boolean | 'unknown'>;
+  positionIndependent(condition: string): boolean;
 }
 
 export function isInactive(ranges: [number, number][], offset: number): boolean {

@@ -190,6 +190,9 @@ export function evaluateTokens(tokens: Token[], options: EvaluationOptions): Con
 
 /** Expands macros in `text` and evaluates it as a constant expression. */
 export function evaluateExpression(text: string, options: EvaluationOptions): ConstantValue {
+  // Fast paths for the most common initializer and return values: plain numbers and NULL-ish 0.
+  const trimmed = text.trim();
+  if (/^-?[1-9][0-9]*$|^0$/.test(trimmed)) return Number(trimmed);
   if (options.preprocessor) {
     // `defined X` must see the macro name itself, not its expansion: protect those operands.
     const protectedText = text.replace(/\bdefined\s*\(?\s*([A-Za-z_]\w*)\s*\)?/g, (_m, name: string) => {
