@@ -108,7 +108,7 @@ export function collectFiles(paths: readonly string[], cwd: string): { files: st
   return { files: [...new Set(files)], explicit };
 }
 
-function loadKernel(kernelPath: string | undefined, cwd: string): KernelModel {
+export function loadKernel(kernelPath: string | undefined, cwd: string): KernelModel {
   if (kernelPath === undefined) {
     try {
       return defaultKernelModel();

@@ -8,11 +8,13 @@
 import { version } from '../../../package.json';
 import { installRootFromBundle } from '../protocol/diagnosticDocs';
 import { InputError, outputFormats, runCheck, type CheckOptions, type OutputFormat } from './check';
+import { runSimulate, type SimulateOptions } from './simulate';
 
 const help = `klp ${version} — checks Linux kernel livepatch modules
 
 Usage:
   klp check <file or folder>... [--kernel <model.json|System.map>] [--format text|json|sarif]
+  klp simulate <scenario.klpsim> [--kernel <model.json|System.map>] [--json]
   klp --help
   klp --version
 
@@ -26,13 +28,39 @@ klp check
                      json:  an array of findings with 1-based positions
                      sarif: SARIF 2.1.0, for code-scanning services
 
-Exit status: 0 no errors found, 1 errors found, 2 bad usage or unreadable input.
+klp simulate
+  Runs a scenario (insmod, modprobe, rmmod, echo > file, cat, grep, sleep, wait transition)
+  against the simulated kernel, executing the modules' own C code, and prints each command,
+  the kernel log lines it caused and its output, then the findings.
+
+  --json             the structured event stream instead of the transcript
+
+Exit status (check): 0 no errors found, 1 errors found, 2 bad usage or unreadable input.
+Exit status (simulate): 0 the scenario ran, 2 bad input (scenario, model, unparsable module).
 `;
 
 /** A problem with the command line; printed as one line, exit 2. */
 class UsageError extends Error {}
 
-type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions };
+type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions } | { kind: 'simulate'; options: SimulateOptions };
+
+function parseSimulate(args: string[]): SimulateOptions {
+  let scenario: string | undefined;
+  let kernel: string | undefined;
+  let json = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === '--json') json = true;
+    else if (arg === '--kernel' || arg.startsWith('--kernel=')) {
+      kernel = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++index];
+      if (!kernel) throw new UsageError(`option '--kernel' needs a file`);
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}' for 'klp simulate'`);
+    else if (scenario === undefined) scenario = arg;
+    else throw new UsageError(`'klp simulate' takes one scenario, got '${arg}' too`);
+  }
+  if (!scenario) throw new UsageError(`'klp simulate' needs a scenario file`);
+  return { scenario, kernel, json };
+}
 
 function isOutputFormat(value: string): value is OutputFormat {
   return (outputFormats as readonly string[]).includes(value);
@@ -88,6 +116,10 @@ export function parseCommandLine(args: string[]): Command {
     if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
     return { kind: 'check', options: parseCheck(rest) };
   }
+  if (first === 'simulate') {
+    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
+    return { kind: 'simulate', options: parseSimulate(rest) };
+  }
   if (first.startsWith('-')) throw new UsageError(`unknown option '${first}'`);
   throw new UsageError(`unknown command '${first}'`);
 }
@@ -117,6 +149,14 @@ async function main(args: string[]): Promise<number> {
           write: (text) => process.stdout.write(text),
           warn: (message) => process.stderr.write(`klp: warning: ${message}\n`),
         });
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        process.stderr.write(`klp: ${error.message}\n`);
+        return 2;
+      }
+    case 'simulate':
+      try {
+        return await runSimulate(command.options, { cwd: process.cwd(), write: (text) => process.stdout.write(text) });
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         process.stderr.write(`klp: ${error.message}\n`);

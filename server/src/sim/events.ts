@@ -1,0 +1,24 @@
+/**
+ * The structured event stream of a simulation (`klp simulate --json`, the editor's timeline):
+ * every log line, callback, transition state change, task switch, shadow variable and state
+ * change, with virtual time and, where known, the source location that caused it.
+ */
+export interface SourceRef {
+  file: string;
+  /** 1-based. */
+  line: number;
+}
+
+export type SimEvent =
+  | { kind: 'command'; time: number; text: string; line: number }
+  | { kind: 'log'; time: number; level: number; text: string }
+  | { kind: 'output'; time: number; stream: 'stdout' | 'stderr'; text: string }
+  | { kind: 'callback'; time: number; patch: string; object: string; callback: string; function: string; result?: number; source?: SourceRef }
+  | { kind: 'transition'; time: number; patch: string; phase: 'init' | 'start' | 'complete' | 'cancel' | 'reverse' | 'force' | 'signal' | 'stalled'; target: 'patched' | 'unpatched' }
+  | { kind: 'task-switch'; time: number; patch: string; pid: number; comm: string; state: number; how: 'stack-check' | 'exit' | 'idle' | 'signal' | 'force' | 'schedule' }
+  | { kind: 'shadow'; time: number; action: 'alloc' | 'free' | 'duplicate' | 'ctor-failed'; id: number; object: string; size?: number; source?: SourceRef }
+  | { kind: 'state'; time: number; action: 'installed' | 'removed' | 'replaced'; patch: string; id: number; version: number }
+  | { kind: 'module'; time: number; action: 'load' | 'unload' | 'load-failed'; module: string }
+  | { kind: 'patch'; time: number; action: 'enabled' | 'disabled' | 'replaced' | 'freed'; patch: string }
+  | { kind: 'fault'; time: number; task: string; message: string; source?: SourceRef; stack: string[] }
+  | { kind: 'finding'; time: number; code: string; severity: 'error' | 'warning' | 'information'; message: string; source?: SourceRef };

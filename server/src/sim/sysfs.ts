@@ -1,0 +1,156 @@
+/**
+ * The files a scenario reads and writes: the livepatch sysfs tree with the kernel's attribute
+ * rules (reference 6.1-6.3), module parameters, the dynamic debug control file, and procfs
+ * (patch_state, tainted, and files produced by possibly patched vmlinux functions).
+ */
+import type { Task as MachineTask } from '../interp/task';
+import { isObjectLoaded } from './core';
+import { callCallback } from './callbacks';
+import type { Simulator } from './simulator';
+import { Transition } from './transition';
+import { UNPATCHED, objectDisplayName, type KlpPatch } from './types';
+
+export type FileResult = { ok: true; text: string } | { ok: false; errno: number };
+
+const ENOENT = -2;
+const EACCES = -13;
+const EINVAL = -22;
+const EBUSY = -16;
+const EPERM = -1;
+
+function parseBool(value: string): boolean | undefined {
+  const v = value.trim();
+  if (/^(1|y|Y|on)$/.test(v)) return true;
+  if (/^(0|n|N|off)$/.test(v)) return false;
+  return undefined;
+}
+
+function findPatch(sim: Simulator, name: string): KlpPatch | undefined {
+  return sim.patches.find((p) => p.name === name);
+}
+
+/** Reads a file; `task` is the reading process (procfs show functions run on it). */
+export function readFile(sim: Simulator, path: string, task: MachineTask): FileResult {
+  const lp = /^\/sys\/kernel\/livepatch\/([^/]+)\/(.+)$/.exec(path);
+  if (lp) {
+    const patch = findPatch(sim, lp[1]);
+    if (!patch) return { ok: false, errno: ENOENT };
+    const attribute = lp[2];
+    switch (attribute) {
+      case 'enabled':
+        return { ok: true, text: `${patch.enabled ? 1 : 0}\n` };
+      case 'transition':
+        return { ok: true, text: `${sim.transition?.patch === patch ? 1 : 0}\n` };
+      case 'force':
+        return { ok: false, errno: EACCES };
+      case 'replace':
+        return sim.version(6, 11) ? { ok: true, text: `${patch.replace ? 1 : 0}\n` } : { ok: false, errno: ENOENT };
+      case 'stack_order':
+        return sim.version(6, 14) ? { ok: true, text: `${sim.patches.indexOf(patch) + 1}\n` } : { ok: false, errno: ENOENT };
+    }
+    const objectAttribute = /^([^/]+)\/patched$/.exec(attribute);
+    if (objectAttribute && sim.version(6, 0)) {
+      const object = patch.objects.find((o) => objectDisplayName(o) === objectAttribute[1]);
+      if (object) return { ok: true, text: `${object.patched ? 1 : 0}\n` };
+    }
+    return { ok: false, errno: ENOENT };
+  }
+  const param = /^\/sys\/module\/([^/]+)\/parameters\/([^/]+)$/.exec(path);
+  if (param) {
+    const module = sim.modules.get(param[1].replace(/-/g, '_'));
+    const p = module?.program?.params.find((x) => x.name === param[2]);
+    if (!module?.program || !p) return { ok: false, errno: ENOENT };
+    if ((p.perm & 0o444) === 0) return { ok: false, errno: EACCES };
+    return { ok: true, text: `${module.program.getParam(param[2])}\n` };
+  }
+  const patchState = /^\/proc\/(\d+|self)\/patch_state$/.exec(path);
+  if (patchState) {
+    const pid = patchState[1] === 'self' ? sim.viewOf(task).pid : Number(patchState[1]);
+    const target = pid === sim.viewOf(task).pid ? sim.viewOf(task) : sim.taskByPid(pid);
+    return target ? { ok: true, text: `${target.patchState}\n` } : { ok: false, errno: ENOENT };
+  }
+  const stack = /^\/proc\/(\d+)\/stack$/.exec(path);
+  if (stack) {
+    const target = sim.taskByPid(Number(stack[1]));
+    return target ? { ok: true, text: target.stack().map((e) => `[<0>] ${e.function}+0x0/0x0${e.object === 'vmlinux' ? '' : ` [${e.object}]`}\n`).join('') } : { ok: false, errno: ENOENT };
+  }
+  if (path === '/proc/sys/kernel/tainted') {
+    const bits: Record<string, number> = { W: 9, O: 12, E: 13, K: 15 };
+    let value = 0;
+    for (const flag of sim.tainted) value += 2 ** (bits[flag] ?? 0);
+    return { ok: true, text: `${value}\n` };
+  }
+  const procfs = sim.procfsFiles()[path];
+  if (procfs) return readThroughShowFunction(sim, procfs.function, task);
+  return { ok: false, errno: ENOENT };
+}
+
+/** seq_file show function called like any kernel call: the ftrace handler picks the version. */
+function readThroughShowFunction(sim: Simulator, fn: string, task: MachineTask): FileResult {
+  const machine = sim.machine;
+  const address = sim.originalAddress('vmlinux', fn);
+  if (address === undefined) return { ok: false, errno: ENOENT };
+  const seq = machine.allocKernel(256, `seq_file for ${fn}`);
+  machine.kernel.seqText.set(seq, '');
+  const result = machine.callFunction(address, [seq, 0], task);
+  if (result.status === 'faulted') {
+    sim.reportFault(task.name, result.fault);
+    return { ok: false, errno: -14 };
+  }
+  const text = machine.kernel.seqText.get(seq) ?? '';
+  machine.kernel.seqText.delete(seq);
+  return { ok: true, text };
+}
+
+/** Writes a file as `echo value > path` would; returns 0 or a negative errno. */
+export function writeFile(sim: Simulator, path: string, value: string): number {
+  if (path === '/sys/kernel/debug/dynamic_debug/control' || path === '/proc/dynamic_debug/control') {
+    return sim.log.debug.apply(value) ? 0 : EINVAL;
+  }
+  const lp = /^\/sys\/kernel\/livepatch\/([^/]+)\/([^/]+)$/.exec(path);
+  if (lp) {
+    const patch = findPatch(sim, lp[1]);
+    if (!patch) return ENOENT;
+    if (lp[2] === 'enabled') return writeEnabled(sim, patch, value);
+    if (lp[2] === 'force') {
+      const force = parseBool(value);
+      if (force === undefined) return EINVAL;
+      if (!force) return 0;
+      if (sim.transition?.patch !== patch) return EINVAL;
+      sim.transition.force();
+      return 0;
+    }
+    if (['transition', 'replace', 'stack_order'].includes(lp[2])) return EPERM;
+    return ENOENT;
+  }
+  const param = /^\/sys\/module\/([^/]+)\/parameters\/([^/]+)$/.exec(path);
+  if (param) {
+    const module = sim.modules.get(param[1].replace(/-/g, '_'));
+    const p = module?.program?.params.find((x) => x.name === param[2]);
+    if (!module?.program || !p) return ENOENT;
+    if ((p.perm & 0o222) === 0) return EACCES;
+    return module.program.setParam(param[2], value.trim());
+  }
+  return ENOENT;
+}
+
+/** The `enabled` decision table (6.3) and the disable sequence (2.9). */
+function writeEnabled(sim: Simulator, patch: KlpPatch, value: string): number {
+  const enable = parseBool(value);
+  if (enable === undefined) return EINVAL;
+  if (enable === patch.enabled) return EINVAL;
+  if (sim.transition?.patch === patch) {
+    sim.transition.reverse();
+    return 0;
+  }
+  if (enable) return EINVAL;
+  if (sim.transition) return EBUSY;
+  const transition = new Transition(sim, patch, UNPATCHED);
+  sim.transition = transition;
+  transition.init();
+  for (const object of patch.objects) if (object.patched && isObjectLoaded(object)) callCallback(sim, object, 'pre_unpatch');
+  transition.start();
+  patch.enabled = false;
+  transition.tryComplete();
+  return 0;
+}
