@@ -191,7 +191,7 @@ export class Simulator {
   /** A fault in interpreted code: an oops-like log entry, a timeline event and a finding. */
   reportFault(task: string, fault: Fault): void {
     const where = fault.file ? `${fault.file}:${fault.line}` : '';
-    this.log.print(KERN_WARNING, `klp-simulator: ${task}: ${fault.message}${fault.function ? ` in ${fault.function}()` : ''}${where ? ` at ${where}` : ''}`);
+    this.log.print(KERN_WARNING, `klp-simulate: ${task}: ${fault.message}${fault.function ? ` in ${fault.function}()` : ''}${where ? ` at ${where}` : ''}`);
     const source = fault.file ? { file: fault.file, line: fault.line } : undefined;
     this.events.push({ kind: 'fault', time: this.seconds(), task, message: fault.message, source, stack: (fault.stack ?? []).map((f) => `${f.function}${f.module ? ` [${f.module}]` : ''}`) });
     this.findings.push({ code: fault.kind === 'not-modeled' ? 'SIM-NOT-MODELED' : 'SIM-FAULT', severity: 'error', message: `${task}: ${fault.message}${fault.function ? ` in ${fault.function}()` : ''}`, source });
