@@ -8,6 +8,7 @@
 import { version } from '../../../package.json';
 import { installRootFromBundle } from '../protocol/diagnosticDocs';
 import { InputError, outputFormats, runCheck, type CheckOptions, type OutputFormat } from './check';
+import { runModel, type ModelCommandOptions } from './model';
 import { runSimulate, type SimulateOptions } from './simulate';
 
 const help = `klp ${version} — checks Linux kernel livepatch modules
@@ -15,6 +16,8 @@ const help = `klp ${version} — checks Linux kernel livepatch modules
 Usage:
   klp check <file or folder>... [--kernel <model.json|System.map>] [--format text|json|sarif]
   klp simulate <scenario.klpsim> [--kernel <model.json|System.map>] [--json]
+  klp model capture -o <model.json>
+  klp model import <System.map|kallsyms> [--modules <dir>] [--config <file>] -o <model.json>
   klp --help
   klp --version
 
@@ -35,6 +38,13 @@ klp simulate
 
   --json             the structured event stream instead of the transcript
 
+klp model
+  capture: reads the running kernel (/proc/kallsyms, available_filter_functions, /proc/modules,
+  /sys/kernel/livepatch, /proc/version, the config, tasks and their stacks) into a model file;
+  what it cannot read is listed on stderr (most of it needs root).
+  import: a System.map or kallsyms file, plus the symbol tables of the .ko/.ko.xz/.ko.zst files
+  found below --modules (an unpacked distribution kernel package's lib/modules/<release>).
+
 Exit status (check): 0 no errors found, 1 errors found, 2 bad usage or unreadable input.
 Exit status (simulate): 0 the scenario ran, 2 bad input (scenario, model, unparsable module).
 `;
@@ -42,7 +52,35 @@ Exit status (simulate): 0 the scenario ran, 2 bad input (scenario, model, unpars
 /** A problem with the command line; printed as one line, exit 2. */
 class UsageError extends Error {}
 
-type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'check'; options: CheckOptions } | { kind: 'simulate'; options: SimulateOptions };
+type Command =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'check'; options: CheckOptions }
+  | { kind: 'simulate'; options: SimulateOptions }
+  | { kind: 'model'; options: ModelCommandOptions };
+
+function parseModel(args: string[]): ModelCommandOptions {
+  const [action, ...rest] = args;
+  if (action !== 'capture' && action !== 'import') throw new UsageError(`'klp model' needs 'capture' or 'import'`);
+  const options: Partial<ModelCommandOptions> = { action };
+  for (let index = 0; index < rest.length; index++) {
+    const arg = rest[index];
+    const value = () => {
+      const next = rest[++index];
+      if (next === undefined || next === '') throw new UsageError(`option '${arg}' needs a value`);
+      return next;
+    };
+    if (arg === '-o' || arg === '--output') options.output = value();
+    else if (arg === '--modules' && action === 'import') options.modules = value();
+    else if (arg === '--config' && action === 'import') options.config = value();
+    else if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}' for 'klp model ${action}'`);
+    else if (action === 'import' && options.input === undefined) options.input = arg;
+    else throw new UsageError(`unexpected argument '${arg}'`);
+  }
+  if (!options.output) throw new UsageError(`'klp model ${action}' needs -o <model.json>`);
+  if (action === 'import' && !options.input) throw new UsageError(`'klp model import' needs a System.map or kallsyms file`);
+  return options as ModelCommandOptions;
+}
 
 function parseSimulate(args: string[]): SimulateOptions {
   let scenario: string | undefined;
@@ -116,6 +154,10 @@ export function parseCommandLine(args: string[]): Command {
     if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
     return { kind: 'check', options: parseCheck(rest) };
   }
+  if (first === 'model') {
+    if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
+    return { kind: 'model', options: parseModel(rest) };
+  }
   if (first === 'simulate') {
     if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
     return { kind: 'simulate', options: parseSimulate(rest) };
@@ -148,6 +190,18 @@ async function main(args: string[]): Promise<number> {
           installRoot: installRootFromBundle(__dirname),
           write: (text) => process.stdout.write(text),
           warn: (message) => process.stderr.write(`klp: warning: ${message}\n`),
+        });
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        process.stderr.write(`klp: ${error.message}\n`);
+        return 2;
+      }
+    case 'model':
+      try {
+        return runModel(command.options, {
+          cwd: process.cwd(),
+          write: (text) => process.stdout.write(text),
+          warn: (text) => process.stderr.write(`klp: ${text}\n`),
         });
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
