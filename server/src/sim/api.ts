@@ -41,10 +41,14 @@ export function livepatchApi(sim: Simulator): Map<string, HostFunction> {
       // Not enabled (yet): the kernel reads the struct's own states array all the same.
       return readStateAddress(m, num(args[0]), num(args[1]));
     }),
-    host('klp_get_prev_state', (_m, _t, args, site) => {
+    host('klp_get_prev_state', (_m, _t, args) => {
       const found = getPrevState(sim, num(args[0]));
       if (found === 'no-transition') {
-        sim.warnSplat(undefined, `${site.file}:${site.line}`, 'klp_get_prev_state+0x4e/0x60');
+        // WARN_ON_ONCE: the splat only the first time since boot; NULL every time.
+        if (!sim.printedOnce.has('klp_get_prev_state')) {
+          sim.printedOnce.add('klp_get_prev_state');
+          sim.warnSplat(undefined, 'kernel/livepatch/state.c:77', 'klp_get_prev_state+0x4e/0x60');
+        }
         return 0;
       }
       return found?.address ?? 0;

@@ -12,9 +12,10 @@ const maxNestedSleepSeconds = 600;
 const EFAULT = -14;
 
 /** Calls C code at `address` and returns its value (undefined when it faulted or got stuck). */
-export function runNested(sim: Simulator, address: number, args: Val[], comm: string): Val | undefined {
+export function runNested(sim: Simulator, address: number, args: Val[], comm: string, kind: 'kthread' | 'user' = 'kthread'): Val | undefined {
   const machine = sim.machine;
-  const task = sim.newTask(comm, 'kthread');
+  const task = sim.newTask(comm, kind);
+  sim.lastNestedPid = sim.viewOf(task).pid;
   const saved = machine.current;
   try {
     let result = machine.callFunction(address, args, task);

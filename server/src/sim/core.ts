@@ -132,6 +132,7 @@ export function moduleStructAddress(sim: Simulator, module: SimModule): number {
 /** Sets klp_object.mod, in the model and in module memory (callbacks read obj->mod). */
 function setObjectMod(sim: Simulator, object: KlpObject, module: SimModule | undefined): void {
   object.mod = module;
+  if (module) object.everLoaded = true;
   if (object.address) sim.machine.writeField(object.address, 'klp_object', 'mod', module ? moduleStructAddress(sim, module) : 0);
 }
 
@@ -179,6 +180,8 @@ function initObject(sim: Simulator, object: KlpObject, seenObjects: Set<string>)
 
 function sysfsDuplicate(sim: Simulator, path: string): never {
   sim.log.print(KERN_WARNING, `sysfs: cannot create duplicate filename '${path}'`);
+  // sysfs_warn_dup() dumps the stack of the loading process (abbreviated, see dumpStack).
+  sim.dumpStack(sim.machine.current?.name ?? 'insmod', ['dump_stack_lvl', 'sysfs_warn_dup', 'sysfs_create_dir_ns', 'kobject_add_internal', 'kobject_add', 'klp_enable_patch', 'do_one_initcall', 'do_init_module', 'load_module', '__do_sys_finit_module', 'do_syscall_64', 'entry_SYSCALL_64_after_hwframe']);
   sim.log.print(KERN_ERR, `kobject: kobject_add_internal failed for ${path.split('/').pop()} with -EEXIST, don't try to register things with the same name in the same directory.`);
   throw new KlpError(EEXIST);
 }
@@ -191,6 +194,13 @@ export function patchObject(sim: Simulator, object: KlpObject): number {
       sim.log.klp(KERN_ERR, `failed to find location for function '${func.oldName}'`);
       for (const f of added) unpatchFunc(sim, f);
       return EINVAL;
+    }
+    // The first entry of a function registers its ftrace handler, which fails with -EBUSY
+    // while kernel.ftrace_enabled is 0 (reference 4.1, 2.4).
+    if (sim.stacks.stack(func.oldKey!).length === 0 && !sim.ftraceEnabled) {
+      sim.log.klp(KERN_ERR, `failed to register ftrace handler for function '${func.oldName}' (${EBUSY})`);
+      for (const f of added) unpatchFunc(sim, f);
+      return EBUSY;
     }
     if (sim.stacks.push(func) && func.oldFunc !== undefined) sim.machine.hook(func.oldFunc);
     added.push(func);

@@ -44,6 +44,9 @@ export function loadModule(
 ): void {
   const name = program.moduleName;
   const fail = (errno: number) => {
+    // modprobe takes "File exists" from init_module for "already loaded" and reports
+    // success without a word (reference 15, believed).
+    if (tool.name === 'modprobe' && errno === -17) return;
     out.stderr.push(tool.name === 'insmod' ? `insmod: ERROR: could not insert module ${tool.path}: ${strerror(errno)}` : `modprobe: ERROR: could not insert '${name}': ${strerror(errno)}`);
   };
   if (sim.modules.has(name)) {
@@ -73,15 +76,6 @@ export function loadModule(
     sim.tainted.add('E');
     sim.printOnce('taint-unsigned', KERN_NOTICE, `${name}: module verification failed: signature and/or required key missing - tainting kernel`);
   }
-  for (const [param, value] of params) {
-    const ret = handle.setParam(param, value);
-    if (ret === -2) sim.log.print(KERN_WARNING, `${name}: unknown parameter '${param}' ignored`);
-    else if (ret !== 0) {
-      sim.log.print(KERN_ERR, `${name}: \`${value}' invalid for parameter \`${param}'`);
-      unload();
-      return fail(ret);
-    }
-  }
   sim.modules.set(name, module);
   setModuleState(sim, module, 'COMING');
   const coming = klpModuleComing(sim, module);
@@ -91,8 +85,25 @@ export function loadModule(
     sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load-failed', module: name });
     return fail(coming);
   }
+  // load_module() parses the arguments after prepare_coming_module() (the livepatch COMING
+  // hook); a bad value makes the load fail through coming_cleanup, i.e. the GOING hook.
+  for (const [param, value] of params) {
+    const ret = handle.setParam(param, value);
+    if (ret === -2) sim.log.print(KERN_WARNING, `${name}: unknown parameter '${param}' ignored`);
+    else if (ret !== 0) {
+      sim.log.print(KERN_ERR, `${name}: \`${value}' invalid for parameter \`${param}'`);
+      setModuleState(sim, module, 'GOING');
+      klpModuleGoing(sim, module);
+      sim.modules.delete(name);
+      unload();
+      sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load-failed', module: name });
+      return fail(ret);
+    }
+  }
   const init = handle.initFunction;
-  const value = init ? runNested(sim, init, [], tool.name) : 0;
+  // init runs in the context of the insmod/modprobe process (finit_module).
+  const value = init ? runNested(sim, init, [], tool.name, 'user') : 0;
+  const initPid = sim.lastNestedPid;
   const ret = value === undefined ? -14 : Number(value) | 0;
   if (ret < 0) {
     setModuleState(sim, module, 'GOING');
@@ -105,6 +116,7 @@ export function loadModule(
   if (ret > 0) {
     sim.log.print(KERN_WARNING, `do_init_module: '${name}'->init suspiciously returned ${ret}, it should follow 0/-E convention`);
     sim.log.print(KERN_WARNING, 'do_init_module: loading module anyway...');
+    sim.dumpStack(tool.name, ['dump_stack_lvl', 'do_init_module', 'load_module', '__do_sys_finit_module', 'do_syscall_64', 'entry_SYSCALL_64_after_hwframe'], initPid);
   }
   setModuleState(sim, module, 'LIVE');
   sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load', module: name });
@@ -128,7 +140,7 @@ export function unloadModule(sim: Simulator, name: string, out: CommandOutput): 
     return;
   }
   setModuleState(sim, module, 'GOING');
-  if (handle?.exitFunction) runNested(sim, handle.exitFunction, [], 'rmmod');
+  if (handle?.exitFunction) runNested(sim, handle.exitFunction, [], 'rmmod', 'user');
   klpModuleGoing(sim, module);
   sim.modules.delete(module.name);
   if (handle) sim.machine.unloadProgram(handle);

@@ -58,6 +58,8 @@ export class Simulator {
   readonly events: SimEvent[] = [];
   readonly findings: SimFinding[] = [];
   readonly tainted = new Set<string>();
+  /** The kernel.ftrace_enabled sysctl (reference 4.1, 6.6). */
+  ftraceEnabled = true;
   /** pr_notice_once / pr_warn_once sites of the module loader already printed. */
   readonly printedOnce = new Set<string>();
   private readonly modelTasks: SimTask[];
@@ -69,6 +71,8 @@ export class Simulator {
   private readonly livepatchFunctions: Map<string, HostFunction>;
   private readonly builtinApi = kernelApi();
   private faultsSeen = 0;
+  /** Pid of the task the latest nested call (module init/exit, callback) ran on. */
+  lastNestedPid = 0;
 
   constructor(readonly kernel: KernelModel, readonly options: SimulatorOptions = {}) {
     this.hz = Number(kernel.config.get('CONFIG_HZ') ?? 250) || 250;
@@ -84,6 +88,7 @@ export class Simulator {
           if (event.kind === 'printk') this.log.print(event.level, event.text);
           else if (event.kind === 'warning') this.warnSplat(event.message, `${event.file}:${event.line}`, event.function);
           else if (event.kind === 'lock' || event.kind === 'sleep-in-atomic') this.log.print(KERN_WARNING, event.message);
+          else if (event.kind === 'stack-dump') this.dumpStack(event.task, event.frames);
         },
       },
     });
@@ -147,7 +152,7 @@ export class Simulator {
 
   /** A new interpreted task (a process running a command, a kthread, a worker). */
   newTask(name: string, kind: TaskKind): MachineTask {
-    const task = this.machine.createTask(name, kind === 'idle' ? 'kthread' : kind, this.nextPid);
+    const task = this.machine.createTask(name, kind === 'idle' ? 'kthread' : kind);
     this.viewOf(task, kind);
     return task;
   }
@@ -159,7 +164,12 @@ export class Simulator {
       // A new task copies its parent's patch state (fork, reference 5.5); the parent of every
       // interpreted task is already switched or the transition target is not reached yet.
       const initial = this.transition ? this.transition.stateForNewTask() : TRANSITION_IDLE;
-      view = machineTaskView(task, this.nextPid++, inferred, initial);
+      // One pid space for the whole simulation: the task_struct (what task_pid_nr() and
+      // current->pid read) gets the pid that /proc and the livepatch messages show.
+      const pid = this.nextPid++;
+      this.machine.memory.w32(this.machine.fieldAddress(task.address, 'task_struct', 'pid'), pid);
+      this.machine.memory.w32(this.machine.fieldAddress(task.address, 'task_struct', 'tgid'), pid);
+      view = machineTaskView(task, pid, inferred, initial);
       this.taskViews.set(task, view);
     }
     return view;
@@ -191,10 +201,12 @@ export class Simulator {
   /** A fault in interpreted code: an oops-like log entry, a timeline event and a finding. */
   reportFault(task: string, fault: Fault): void {
     const where = fault.file ? `${fault.file}:${fault.line}` : '';
-    this.log.print(KERN_WARNING, `klp-simulate: ${task}: ${fault.message}${fault.function ? ` in ${fault.function}()` : ''}${where ? ` at ${where}` : ''}`);
+    // Some fault messages already name the function ("... exhausted in f"): say it once.
+    const message = fault.function ? fault.message.replace(new RegExp(` in ${fault.function}$`), '') : fault.message;
+    this.log.print(KERN_WARNING, `klp-simulate: ${task}: ${message}${fault.function ? ` in ${fault.function}()` : ''}${where ? ` at ${where}` : ''}`);
     const source = fault.file ? { file: fault.file, line: fault.line } : undefined;
-    this.events.push({ kind: 'fault', time: this.seconds(), task, message: fault.message, source, stack: (fault.stack ?? []).map((f) => `${f.function}${f.module ? ` [${f.module}]` : ''}`) });
-    this.findings.push({ code: fault.kind === 'not-modeled' ? 'SIM-NOT-MODELED' : 'SIM-FAULT', severity: 'error', message: `${task}: ${fault.message}${fault.function ? ` in ${fault.function}()` : ''}`, source });
+    this.events.push({ kind: 'fault', time: this.seconds(), task, message, source, stack: (fault.stack ?? []).map((f) => `${f.function}${f.module ? ` [${f.module}]` : ''}`) });
+    this.findings.push({ code: fault.kind === 'not-modeled' ? 'SIM-NOT-MODELED' : 'SIM-FAULT', severity: 'error', message: `${task}: ${message}${fault.function ? ` in ${fault.function}()` : ''}`, source });
   }
 
   // ---- code ----------------------------------------------------------------------------------
@@ -207,7 +219,7 @@ export class Simulator {
   resolveKernelFunction(name: string): HostFunction | undefined {
     const cached = this.hostCache.get(name);
     if (cached) return cached;
-    const fn = this.livepatchFunctions.get(name) ?? this.modelledVmlinuxFunction(name);
+    const fn = this.livepatchFunctions.get(name) ?? this.taskFunction(name) ?? this.modelledVmlinuxFunction(name);
     if (fn) this.hostCache.set(name, fn);
     return fn;
   }
@@ -231,6 +243,25 @@ export class Simulator {
   procfsFiles(): Record<string, { function: string; content: string }> {
     const fromModel = (this.kernel.raw as { procfs?: Record<string, { function: string; content: string }> }).procfs;
     return fromModel && Object.keys(fromModel).length ? fromModel : defaultProcfs(this.kernel);
+  }
+
+  /**
+   * kthread_create, with the new thread registered at once: its pid is the one the creator
+   * reads right after kthread_run() and the one the livepatch per-task messages print.
+   */
+  private taskFunction(name: string): HostFunction | undefined {
+    if (name !== 'kthread_create') return undefined;
+    const builtin = this.builtinApi.get(name);
+    if (!builtin) return undefined;
+    return {
+      name,
+      call: (machine, task, args, site) => {
+        const address = builtin.call(machine, task, args, site);
+        const created = typeof address === 'number' ? machine.taskByAddress(address) : undefined;
+        if (created) this.viewOf(created, 'kthread');
+        return address;
+      },
+    };
   }
 
   private modelledVmlinuxFunction(name: string): HostFunction | undefined {
@@ -280,11 +311,36 @@ export class Simulator {
 
   // ---- output ----------------------------------------------------------------------------------
 
+  /** Pid of the task running interpreted code right now (0 outside of any task). */
+  currentPid(): number {
+    const task = this.machine.current;
+    return task ? this.viewOf(task).pid : 0;
+  }
+
+  /** print_tainted(): one column per taint flag, in the kernel's order ('G' for not P). */
+  taintText(): string {
+    const order = this.version(6, 0) ? 'PFSRMBUDAWCIOELKXTN' : 'PFSRMBUDAWCIOELKXT';
+    return [...order].map((flag, i) => (this.tainted.has(flag) ? flag : i === 0 ? 'G' : ' ')).join('');
+  }
+
+  /**
+   * dump_stack() (dump_stack_print_info + the call trace), abbreviated: the frames have no
+   * offsets and there is no register dump or hardware line.
+   */
+  dumpStack(comm: string, frames: string[], pid = this.currentPid()): void {
+    const version = /^#\S*/.exec(String((this.kernel.raw as { utsVersion?: string }).utsVersion ?? '#1'))?.[0] ?? '#1';
+    this.log.print(KERN_WARNING, `CPU: 0 PID: ${pid} Comm: ${comm.slice(0, 20)} Tainted: ${this.taintText()} ${this.kernel.release} ${version}`);
+    this.log.print(KERN_WARNING, 'Call Trace:');
+    this.log.print(KERN_WARNING, ' <TASK>');
+    for (const frame of frames) this.log.print(KERN_WARNING, ` ${frame}`);
+    this.log.print(KERN_WARNING, ' </TASK>');
+  }
+
   /** WARN() output shape (reference 0.4), abbreviated: message, header, end marker; taints W. */
   warnSplat(message: string | undefined, where: string, fn: string): void {
     this.log.print(KERN_WARNING, '------------[ cut here ]------------');
     if (message) this.log.print(KERN_WARNING, message);
-    this.log.print(KERN_WARNING, `WARNING: CPU: 0 PID: ${this.nextPid} at ${where} ${fn}`);
+    this.log.print(KERN_WARNING, `WARNING: CPU: 0 PID: ${this.currentPid()} at ${where} ${fn}`);
     this.log.print(KERN_WARNING, '---[ end trace 0000000000000000 ]---');
     this.tainted.add('W');
   }

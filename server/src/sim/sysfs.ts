@@ -74,6 +74,7 @@ export function readFile(sim: Simulator, path: string, task: MachineTask): FileR
     const target = sim.taskByPid(Number(stack[1]));
     return target ? { ok: true, text: target.stack().map((e) => `[<0>] ${e.function}+0x0/0x0${e.object === 'vmlinux' ? '' : ` [${e.object}]`}\n`).join('') } : { ok: false, errno: ENOENT };
   }
+  if (path === '/proc/sys/kernel/ftrace_enabled') return { ok: true, text: `${sim.ftraceEnabled ? 1 : 0}\n` };
   if (path === '/proc/sys/kernel/tainted') {
     const bits: Record<string, number> = { W: 9, O: 12, E: 13, K: 15 };
     let value = 0;
@@ -102,11 +103,50 @@ function readThroughShowFunction(sim: Simulator, fn: string, task: MachineTask):
   return { ok: true, text };
 }
 
+/** The attributes of a patch directory on this kernel version (reference 6.1). */
+function patchAttributes(sim: Simulator): string[] {
+  const names = ['enabled', 'force', 'transition'];
+  if (sim.version(6, 11)) names.push('replace');
+  if (sim.version(6, 14)) names.push('stack_order');
+  return names;
+}
+
+/**
+ * `ls <path>`: the livepatch sysfs tree (patch, object and function directories, attributes by
+ * kernel version), a module's parameters, or an error like ls's "cannot access". An attribute
+ * file lists as its own path, as ls does for a file.
+ */
+export function listDirectory(sim: Simulator, path: string): { ok: true; names: string[] } | { ok: false; errno: number } {
+  const clean = path.replace(/\/+$/, '');
+  const sorted = (names: string[]) => ({ ok: true as const, names: [...names].sort() });
+  if (clean === '/sys/kernel/livepatch') return sorted(sim.patches.map((p) => p.name));
+  const lp = /^\/sys\/kernel\/livepatch\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(clean);
+  if (lp) {
+    const patch = findPatch(sim, lp[1]);
+    if (!patch) return { ok: false, errno: ENOENT };
+    if (!lp[2]) return sorted([...patchAttributes(sim), ...patch.objects.map(objectDisplayName)]);
+    const object = patch.objects.find((o) => objectDisplayName(o) === lp[2]);
+    if (!object) return patchAttributes(sim).includes(lp[2]) ? { ok: true, names: [clean] } : { ok: false, errno: ENOENT };
+    const funcDirs = object.funcs.map((f) => `${f.oldName},${f.oldSympos || 1}`);
+    if (!lp[3]) return sorted([...(sim.version(6, 0) ? ['patched'] : []), ...funcDirs]);
+    if (funcDirs.includes(lp[3])) return sorted([]);
+    return lp[3] === 'patched' && sim.version(6, 0) ? { ok: true, names: [clean] } : { ok: false, errno: ENOENT };
+  }
+  const params = /^\/sys\/module\/([^/]+)\/parameters$/.exec(clean);
+  if (params) {
+    const module = sim.modules.get(params[1].replace(/-/g, '_'));
+    if (!module) return { ok: false, errno: ENOENT };
+    return sorted(module.program?.params.map((p) => p.name) ?? []);
+  }
+  return { ok: false, errno: ENOENT };
+}
+
 /** Writes a file as `echo value > path` would; returns 0 or a negative errno. */
 export function writeFile(sim: Simulator, path: string, value: string): number {
   if (path === '/sys/kernel/debug/dynamic_debug/control' || path === '/proc/dynamic_debug/control') {
     return sim.log.debug.apply(value) ? 0 : EINVAL;
   }
+  if (path === '/proc/sys/kernel/ftrace_enabled') return writeFtraceEnabled(sim, value);
   const lp = /^\/sys\/kernel\/livepatch\/([^/]+)\/([^/]+)$/.exec(path);
   if (lp) {
     const patch = findPatch(sim, lp[1]);
@@ -132,6 +172,19 @@ export function writeFile(sim: Simulator, path: string, value: string): number {
     return module.program.setParam(param[2], value.trim());
   }
   return ENOENT;
+}
+
+/**
+ * kernel.ftrace_enabled: turning it off fails with -EBUSY while a livepatch (a permanent
+ * ftrace_ops) is registered (reference 4.1, 6.6); while off, registering a handler fails.
+ */
+function writeFtraceEnabled(sim: Simulator, value: string): number {
+  const v = value.trim();
+  if (!/^-?\d+$/.test(v)) return EINVAL;
+  const on = Number(v) !== 0;
+  if (!on && sim.stacks.keys().length > 0) return EBUSY;
+  sim.ftraceEnabled = on;
+  return 0;
 }
 
 /** The `enabled` decision table (6.3) and the disable sequence (2.9). */

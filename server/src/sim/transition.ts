@@ -171,13 +171,18 @@ export class Transition {
     }
   }
 
-  /** The 6.4+ scheduler hook: a pending kthread that schedules checks its own stack. */
+  /**
+   * The scheduler hook (5.5 item 4): a pending task that schedules checks its own stack.
+   * 6.4-6.15 hook cond_resched() only; since 6.16 __schedule() for TASK_FREEZABLE sleeps.
+   * Plain sleeps such as msleep() are not hooked, so those tasks wait for the periodic attempt.
+   */
   scheduleHook(): void {
     if (this.done || !this.sim.version(6, 4)) return;
+    const hooked = this.sim.version(6, 16) ? (what: string) => /freezable/i.test(what) : (what: string) => what === 'cond_resched';
     let forbidden: Map<string, string> | undefined;
     for (const task of this.sim.allTasks()) {
       if (!task.machineTask || !task.pending || task.patchState === this.target) continue;
-      if (task.machineTask.state !== 'blocked') continue;
+      if (task.machineTask.state !== 'blocked' || !hooked(task.machineTask.blocked?.reason.what ?? '')) continue;
       forbidden ??= this.forbidden();
       this.trySwitch(task, forbidden, 'schedule');
     }
@@ -260,8 +265,11 @@ export class Transition {
     this.kickedIdle.clear();
     this.signalled = false;
     this.event('reverse');
+    // klp_reverse_transition() ends with klp_start_transition(): the attempt that completes
+    // the reversed transition is the periodic one already scheduled (a transition still in
+    // progress always has one pending), not a synchronous one inside the sysfs write.
     this.start();
-    this.tryComplete();
+    this.scheduleRetry();
   }
 
   /** klp_force_transition (5.8). */

@@ -59,6 +59,8 @@ export interface KlpObject {
   patched: boolean;
   /** The target module while it is loaded (always undefined for vmlinux). */
   mod?: SimModule;
+  /** The target module was loaded at some point while this patch was active. */
+  everLoaded?: boolean;
   /** Address of the struct klp_object in module memory (0 for dynamic objects). */
   address: number;
   patch: KlpPatch;

@@ -9,6 +9,7 @@ export type Command =
   | { kind: 'echo'; value: string; file: string }
   | { kind: 'cat'; file: string; toKmsg: boolean }
   | { kind: 'grep'; pattern: string; file: string; toKmsg: boolean }
+  | { kind: 'ls'; dir: string }
   | { kind: 'sleep'; seconds: number }
   | { kind: 'wait-transition'; patch: string };
 
@@ -132,6 +133,9 @@ export function parseScenario(text: string): { lines: ScenarioLine[]; errors: Sc
         if (r.file && !r.toKmsg) return fail('grep: only > /dev/kmsg is supported as a redirection', args[args.length - 1].column);
         return add({ kind: 'grep', pattern: r.rest[0].text, file: r.rest[1].text, toKmsg: r.toKmsg });
       }
+      case 'ls':
+        if (args.length !== 1) return fail('ls: expected one directory');
+        return add({ kind: 'ls', dir: args[0].text });
       case 'sleep': {
         const seconds = Number(args[0]?.text);
         if (args.length !== 1 || !Number.isFinite(seconds) || seconds < 0) return fail('sleep: expected a number of seconds');
@@ -141,7 +145,7 @@ export function parseScenario(text: string): { lines: ScenarioLine[]; errors: Sc
         if (args[0]?.text !== 'transition' || args.length !== 2) return fail('wait: expected "wait transition <patch>"');
         return add({ kind: 'wait-transition', patch: args[1].text.replace(/-/g, '_') });
       default:
-        return fail(`unknown command '${head.text}' (known: insmod, modprobe, rmmod, echo, cat, grep, sleep, wait transition)`);
+        return fail(`unknown command '${head.text}' (known: insmod, modprobe, rmmod, echo, cat, grep, ls, sleep, wait transition)`);
     }
   });
   return { lines, errors };

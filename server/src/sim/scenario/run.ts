@@ -5,12 +5,13 @@
 import { dirname, resolve } from 'node:path';
 import type { CompiledProgram } from '../../interp/program';
 import type { KernelModel } from '../../kernel/types';
+import { loadCLanguage } from '../../parser/treeSitter';
 import type { ConfigurationFacts } from '../../preprocess/conditionals';
 import { KERN_WARNING } from '../log';
 import { loadModule, strerror, unloadModule, type CommandOutput } from '../modules';
 import { pointerText } from '../shadow';
 import { Simulator, type SimFinding } from '../simulator';
-import { readFile, writeFile } from '../sysfs';
+import { listDirectory, readFile, writeFile } from '../sysfs';
 import { objectDisplayName } from '../types';
 import { compileModule, moduleByName, moduleForKo, type ModuleSource } from './modules';
 import type { ScenarioLine } from './parse';
@@ -43,6 +44,9 @@ export function configurationOf(kernel: KernelModel): ConfigurationFacts {
 }
 
 export async function runScenario(lines: ScenarioLine[], options: RunOptions): Promise<ScenarioResult> {
+  // The kernel header types (task_struct for every process a command starts) are compiled
+  // with the C parser, which must be loaded even when the scenario loads no module.
+  await loadCLanguage();
   const sim = new Simulator(options.kernel);
   const root = dirname(resolve(options.scenarioPath));
   const entries: TranscriptEntry[] = [];
@@ -128,6 +132,12 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
         else out.stdout.push(...text);
         break;
       }
+      case 'ls': {
+        const listed = listDirectory(sim, c.dir);
+        if (listed.ok) out.stdout.push(...listed.names);
+        else out.stderr.push(`ls: cannot access '${c.dir}': ${strerror(listed.errno)}`);
+        break;
+      }
       case 'sleep':
         sim.advanceTo(sim.jiffies + Math.round(c.seconds * sim.hz));
         break;
@@ -183,7 +193,7 @@ function endOfScenarioFindings(sim: Simulator): void {
   }
   for (const patch of sim.patches) {
     for (const object of patch.objects) {
-      if (object.name !== null && !object.mod) {
+      if (object.name !== null && !object.everLoaded) {
         sim.findings.push({ code: 'SIM-OBJECT-NEVER-LOADED', severity: 'information', message: `object '${objectDisplayName(object)}' of '${patch.name}' was never patched: the module did not load during the scenario` });
       }
     }
