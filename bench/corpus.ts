@@ -152,3 +152,192 @@ export function generateLongFile(lines: number): string {
   }
   return text;
 }
+
+/*
+ * A second corpus, closer to real livepatch sources (samples/livepatch, kpatch-build output):
+ * the same constructs as above, plus what real files carry around them and the first corpus has
+ * none of — a license header, kernel-doc comments before functions, comments inside bodies,
+ * blank lines between blocks, longer names and longer strings. It parses faster per byte (a
+ * comment is one token), so `npm run bench` reports both corpora side by side.
+ */
+const subsystems = ['proc_cmdline', 'meminfo_report', 'openat2_resolve', 'sched_fair_update', 'tcp_send_path', 'vfs_read_iter', 'vfs_write_iter'];
+
+function kernelDoc(name: string, index: number, next: () => number): string {
+  const lines = [
+    `/**`,
+    ` * ${name}() - replacement for ${targets[index % targets.length]}() with the fix applied`,
+    ` * @ctx: per-instance context, protected by @ctx->lock`,
+    ` * @buf: user buffer the caller passed down; only read up to the first newline`,
+    ` * @len: number of bytes available in @buf`,
+    ` *`,
+    ` * The original function could overflow the pending counter when several writers raced`,
+    ` * on the same context; this version clamps the result and keeps the shadow variable in`,
+    ` * step so that later patches in the series see a consistent value.`,
+  ];
+  if (next() < 0.5) lines.push(` *`, ` * Context: process context, takes and releases @ctx->lock; may not sleep.`);
+  lines.push(` * Return: the number of bytes consumed, or a negative errno.`, ` */`);
+  return lines.join('\n') + '\n';
+}
+
+function kernelStyleFunction(name: string, index: number, next: () => number): string {
+  const n = 3 + Math.floor(next() * 5);
+  let body = '';
+  for (let i = 0; i < n; i++) {
+    body += `\n\t/* Flag ${i}: account the pending work before anyone else sees it. */\n`;
+    body += `\tif (unlikely(ctx->flags & (1UL << ${i}))) {\n\t\tspin_lock(&ctx->lock);\n\t\tctx->pending_count[${i}] += READ_ONCE(ctx->pending_bytes);\n\t\tspin_unlock(&ctx->lock);\n\t}\n`;
+  }
+  return `${kernelDoc(name, index, next)}static noinline int __must_check ${name}(struct ${subsystems[index % subsystems.length]}_ctx __rcu *ctx,
+\t\t\t\t\t\t const char __user *buf, size_t len)
+{
+\tstruct livepatch_shadow_counter *shadow_counter;
+\tunsigned long position;
+\tint consumed = 0;
+
+\tshadow_counter = klp_shadow_get_or_alloc(ctx, LP_SHADOW_ID_${index % 4}, sizeof(*shadow_counter),
+\t\t\t\t\t\t GFP_ATOMIC, NULL, NULL);
+\tif (!shadow_counter) {
+\t\tpr_warn("%s: cannot allocate the shadow counter for this context\\n", __func__);
+\t\treturn -ENOMEM;
+\t}
+
+\t/* Stop at the first newline, like the original does. */
+\tfor (position = 0; position < len; position++) {
+\t\tif (buf[position] == '\\n')
+\t\t\tbreak;
+\t\tconsumed += position * ${index};
+\t}
+${body}
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 10, 0)
+\tconsumed = min_t(int, consumed, LIVEPATCH_MAX_CONSUMED);
+#else
+\tconsumed = consumed > LIVEPATCH_MAX_CONSUMED ? LIVEPATCH_MAX_CONSUMED : consumed;
+#endif
+\tshadow_counter->value += consumed;
+\tpr_debug("%s: consumed %d bytes, shadow counter now %lu\\n", __func__, consumed, shadow_counter->value);
+
+\treturn consumed;
+}
+
+`;
+}
+
+/** A livepatch module written the way kernel sources are (see above). */
+export function generateKernelStyleModule(seed: number, functions: number): string {
+  const next = random(seed);
+  let text = `// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * livepatch-fix-${seed}.c - cumulative live patch for the pending-counter overflow
+ *
+ * Copyright (C) 2024 Example Corporation
+ *
+ * This module replaces the functions that update the per-context pending counters with
+ * versions that clamp the value, and keeps a shadow counter per context so that the next
+ * patch of the series can take the state over (see the klp_state below).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/livepatch.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+/* Shadow variable ids: one per kind of context the patched functions see. */
+#define LP_SHADOW_ID_0\t0x${(seed * 16 + 1).toString(16)}
+#define LP_SHADOW_ID_1\t0x${(seed * 16 + 2).toString(16)}
+#define LP_SHADOW_ID_2\t0x${(seed * 16 + 3).toString(16)}
+#define LP_SHADOW_ID_3\t0x${(seed * 16 + 4).toString(16)}
+#define LP_STATE_ID\t${seed + 1}
+#define LIVEPATCH_MAX_CONSUMED\t4096
+
+/* What the shadow variable holds for each patched context. */
+struct livepatch_shadow_counter {
+\tunsigned long value;
+};
+
+`;
+  const names: string[] = [];
+  for (let i = 0; i < functions; i++) {
+    const name = `livepatch_${subsystems[i % subsystems.length]}_fixed_${seed}_${i}`;
+    names.push(name);
+    text += kernelStyleFunction(name, i, next);
+  }
+  text += '/* The functions this patch replaces, in the order the core patches them. */\nstatic struct klp_func funcs[] = {\n';
+  names.forEach((name, i) => {
+    text += `\t{\n\t\t.old_name = "${targets[i % targets.length]}",\n\t\t.new_func = ${name},\n\t\t.old_sympos = ${i < targets.length ? 0 : 1},\n\t},\n`;
+  });
+  text += `\t{ }
+};
+
+/**
+ * livepatch_pre_patch_callback() - refuse to patch over an older, incompatible state
+ * @obj: the object being patched (vmlinux)
+ *
+ * Return: 0 to let the transition start.
+ */
+static int livepatch_pre_patch_callback(struct klp_object *obj)
+{
+\tif (klp_get_prev_state(LP_STATE_ID))
+\t\treturn 0;
+
+\treturn 0;
+}
+
+/* Shadow variables die with the last patch that knows them. */
+static void livepatch_post_unpatch_callback(struct klp_object *obj)
+{
+\tklp_shadow_free_all(LP_SHADOW_ID_0, NULL);
+}
+
+static struct klp_object objs[] = {
+\t{
+\t\t/* name being NULL means vmlinux */
+\t\t.funcs = funcs,
+\t\t.callbacks = {
+\t\t\t.pre_patch = livepatch_pre_patch_callback,
+\t\t\t.post_unpatch = livepatch_post_unpatch_callback,
+\t\t},
+\t}, { }
+};
+
+static struct klp_state states[] = {
+\t{ .id = LP_STATE_ID, .version = 1 },
+\t{ }
+};
+
+static struct klp_patch patch = {
+\t.mod = THIS_MODULE,
+\t.objs = objs,
+\t.states = states,
+\t.replace = true,
+};
+
+static int __init livepatch_init(void)
+{
+\treturn klp_enable_patch(&patch);
+}
+
+static void __exit livepatch_exit(void)
+{
+}
+
+module_init(livepatch_init);
+module_exit(livepatch_exit);
+MODULE_LICENSE("GPL");
+MODULE_INFO(livepatch, "Y");
+`;
+  return text;
+}
+
+/** Kernel-style modules totalling at least `bytes` of text. */
+export function generateKernelStyleCorpus(bytes: number): { name: string; text: string }[] {
+  const files: { name: string; text: string }[] = [];
+  let total = 0;
+  for (let seed = 1; total < bytes; seed++) {
+    const text = generateKernelStyleModule(seed, 30);
+    files.push({ name: `livepatch_fix_${seed}.c`, text });
+    total += Buffer.byteLength(text);
+  }
+  return files;
+}

@@ -2,7 +2,8 @@
  * `npm run bench`: prints the figures the issues set budgets for. Measurements, not tests:
  * nothing here fails a build; the closing notes of the issues quote these numbers.
  *
- *  - pipeline throughput (parse + model + checks) on a generated corpus of kernel-style C;
+ *  - pipeline throughput (parse + model + checks) of the batch path, in one thread and with the
+ *    facts worker pool, on two generated corpora (compact C, and C written like kernel sources);
  *  - keystroke → published diagnostics latency through the real server over stdio;
  *  - resident memory of the server process after the run.
  */
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import { Analyzer } from '../server/src/analysis/analyzer';
 import { defaultKernelModel } from '../server/src/kernel/load';
 import { LspTestClient } from '../test/protocol/lspClient';
-import { generateCorpus, generateLongFile } from './corpus';
+import { defaultPoolSize } from '../server/src/analysis/factsWorkerPool';
+import { generateCorpus, generateKernelStyleCorpus, generateLongFile } from './corpus';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -25,25 +27,51 @@ function percentile(values: number[], p: number): number {
 }
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-async function pipelineThroughput(): Promise<void> {
-  const corpus = generateCorpus(1.5 * 1024 * 1024);
-  const bytes = corpus.reduce((sum, f) => sum + Buffer.byteLength(f.text), 0);
+interface ThroughputRun {
+  ms: number;
+  findings: number;
+}
+
+/**
+ * The batch path `klp check` and the server's workspace pass take: a new analyzer, addFiles
+ * (parsing in worker threads, or in this thread with `workers: 0`), then analyze every file.
+ * Worker start-up is inside the measured time. The first run warms up the JIT and is dropped.
+ */
+async function measureBatch(corpus: { name: string; text: string }[], workers: number | undefined, runs = 6): Promise<ThroughputRun[]> {
   const kernel = defaultKernelModel();
-  const runs: number[] = [];
-  for (let run = 0; run < 6; run++) {
+  const results: ThroughputRun[] = [];
+  for (let run = 0; run < runs; run++) {
     const files = new Map(corpus.map((f) => [`/corpus/${f.name}`, f.text]));
-    const analyzer = await Analyzer.create(kernel, { readFile: (p) => files.get(p), listFolder: () => [] });
+    const analyzer = await Analyzer.create(kernel, { readFile: (p) => files.get(p), listFolder: () => [] }, { workers });
+    (globalThis as { gc?: () => void }).gc?.();
     const start = performance.now();
-    for (const path of files.keys()) analyzer.addFile(path);
+    await analyzer.addFiles([...files.keys()]);
     let findings = 0;
     for (const path of files.keys()) findings += analyzer.analyze(path).findings.length;
-    const elapsed = performance.now() - start;
+    const ms = performance.now() - start;
     analyzer.dispose();
-    if (run > 0) runs.push(elapsed); // the first run warms up the JIT and the kernel indexes
-    if (run === 5) console.log(`  (${findings} findings in the corpus)`);
+    if (run > 0) results.push({ ms, findings });
   }
-  const ms = median(runs);
-  console.log(`pipeline throughput: ${fmt(bytes / 1024 / 1024, 2)} MiB in ${corpus.length} files, median ${fmt(ms)} ms → ${fmt(bytes / 1024 / 1024 / (ms / 1000), 2)} MiB/s (budget ≥ 4 MiB/s)`);
+  return results;
+}
+
+async function pipelineThroughput(): Promise<void> {
+  const corpora = [
+    { label: 'generated corpus', files: generateCorpus(1.5 * 1024 * 1024) },
+    { label: 'kernel-style corpus', files: generateKernelStyleCorpus(1.5 * 1024 * 1024) },
+  ];
+  const pooled = defaultPoolSize();
+  for (const { label, files } of corpora) {
+    const bytes = files.reduce((sum, f) => sum + Buffer.byteLength(f.text), 0);
+    const mib = bytes / 1024 / 1024;
+    console.log(`pipeline throughput, ${label}: ${fmt(mib, 2)} MiB in ${files.length} files (parse + model + checks, addFiles + analyze every file)`);
+    for (const [name, workers] of [['single thread', 0], [`${pooled} worker threads`, pooled]] as const) {
+      const runs = await measureBatch(files, workers);
+      const ms = median(runs.map((r) => r.ms));
+      const budget = workers > 0 && label === 'generated corpus' ? ' (budget ≥ 4 MiB/s)' : '';
+      console.log(`  ${name}: median ${fmt(ms)} ms → ${fmt(mib / (ms / 1000), 2)} MiB/s${budget}  [${runs.map((r) => fmt(r.ms, 0)).join(', ')} ms; ${runs[0].findings} findings]`);
+    }
+  }
 }
 
 function rssOf(pid: number): number | undefined {

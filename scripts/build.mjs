@@ -24,6 +24,10 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(dist, 'client.js'), external: ['vscode'] }),
   build({ ...common, entryPoints: [join(root, 'server/src/lsp/main.ts')], outfile: join(dist, 'server.js') }),
+  // The simulation worker thread the server starts for livepatch/runSimulation (beside server.js).
+  build({ ...common, entryPoints: [join(root, 'server/src/lsp/features/simulationWorker.ts')], outfile: join(dist, 'simulationWorker.js') }),
+  // The facts worker threads the server, the CLI and the bench start for batches of files (beside them).
+  build({ ...common, entryPoints: [join(root, 'server/src/analysis/factsWorker.ts')], outfile: join(dist, 'factsWorker.js') }),
   build({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dist, 'cli.js') }),
   build({ ...common, entryPoints: [join(root, 'bench/main.ts')], outfile: join(dist, 'bench.js') }),
 ]);

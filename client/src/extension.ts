@@ -1,16 +1,42 @@
 /**
  * The VS Code side: starts the language server bundle (dist/server.js) over node IPC for C
- * documents, forwards the `livepatch` settings, and adds the Livepatch commands.
+ * sources (`.h` files too, which VS Code opens as C++) and `.klpsim` scenarios, forwards the
+ * `livepatch` settings, and adds the editor's parts: the Livepatch commands, simulation runs
+ * with their output channel and diagnostics, the Livepatch tree view and the kernel model
+ * status bar item.
+ *
+ * `activate` returns a small API (the client, running a simulation) so that end-to-end tests in
+ * a real editor can drive the extension without clicking through pickers.
  */
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { KernelModelInfoRequest } from '../../server/src/protocol/messages';
+import { KernelModelInfoRequest, type RunSimulationResult, type ScenarioSource } from '../../server/src/protocol/messages';
 import { settingsSection } from '../../server/src/protocol/settings';
+import { captureKernelModel, KernelModelStatusBar, selectKernelModel } from './kernelModel';
+import { LivepatchTreeProvider, livepatchTreeViewId } from './livepatchTree';
+import { SimulationRunner } from './simulation';
 
 const clientId = 'livepatch';
 const clientName = 'Livepatch Workbench';
 
+/** What `activate` returns (`vscode.extensions.getExtension(...).exports`). */
+export interface LivepatchExtensionApi {
+  /** The language client (undefined after deactivation). */
+  readonly client: () => LanguageClient | undefined;
+  /** Runs a simulation as the command does; without a source the picker asks. */
+  runSimulation(source?: ScenarioSource): Promise<RunSimulationResult | undefined>;
+  readonly simulationOutput: vscode.OutputChannel;
+}
+
 let client: LanguageClient | undefined;
+
+/** The documents the server serves: C sources and headers, and simulation scenarios. */
+export const documentSelector = [
+  { scheme: 'file', language: 'c' },
+  // VS Code opens .h files as C++ by default; in a livepatch tree they belong to C modules.
+  { scheme: 'file', language: 'cpp', pattern: '**/*.h' },
+  { scheme: 'file', language: 'klpsim' },
+];
 
 function createClient(context: vscode.ExtensionContext, outputChannel: vscode.OutputChannel): LanguageClient {
   const serverModule = context.asAbsolutePath('dist/server.js');
@@ -19,7 +45,7 @@ function createClient(context: vscode.ExtensionContext, outputChannel: vscode.Ou
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }],
+    documentSelector,
     synchronize: { configurationSection: settingsSection },
     outputChannel,
   };
@@ -45,10 +71,24 @@ async function showKernelModelInfo(): Promise<void> {
   }
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<LivepatchExtensionApi> {
   const outputChannel = vscode.window.createOutputChannel(clientName);
   context.subscriptions.push(outputChannel);
   client = createClient(context, outputChannel);
+  const currentClient = () => client;
+
+  const statusBar = new KernelModelStatusBar();
+  const simulations = new SimulationRunner(currentClient);
+  const tree = new LivepatchTreeProvider(currentClient);
+  context.subscriptions.push(
+    statusBar,
+    statusBar.attach(client),
+    simulations,
+    tree,
+    vscode.window.createTreeView(livepatchTreeViewId, { treeDataProvider: tree, showCollapseAll: true }),
+    client.onDidChangeState(() => tree.refresh()),
+  );
+  void vscode.commands.executeCommand('setContext', 'livepatch.active', true);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('livepatch.restartServer', async () => {
@@ -56,9 +96,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('livepatch.showOutput', () => outputChannel.show(true)),
     vscode.commands.registerCommand('livepatch.showKernelModelInfo', showKernelModelInfo),
+    vscode.commands.registerCommand('livepatch.runSimulation', (argument?: unknown) => simulations.run(argument)),
+    vscode.commands.registerCommand('livepatch.selectKernelModel', selectKernelModel),
+    vscode.commands.registerCommand('livepatch.captureKernelModel', captureKernelModel),
+    vscode.commands.registerCommand('livepatch.refreshTree', () => tree.refresh()),
   );
 
   await client.start();
+  return { client: currentClient, runSimulation: (source) => simulations.run(source), simulationOutput: simulations.output };
 }
 
 export async function deactivate(): Promise<void> {

@@ -23,7 +23,12 @@ describe('initialize', () => {
     assert.equal(capabilities.hoverProvider, true);
     assert.equal(capabilities.definitionProvider, true);
     assert.ok(capabilities.documentSymbolProvider);
-    assert.deepEqual(capabilities.completionProvider?.triggerCharacters, ['"']);
+    // '"' opens an old_name string; '/' and ' ' are for .klpsim scenarios (paths, arguments).
+    assert.deepEqual(capabilities.completionProvider?.triggerCharacters, ['"', '/', ' ']);
+    assert.ok(capabilities.codeLensProvider);
+    assert.equal(capabilities.referencesProvider, true);
+    assert.deepEqual(capabilities.renameProvider, { prepareProvider: true });
+    assert.equal(capabilities.workspaceSymbolProvider, true);
     assert.deepEqual(capabilities.workspace?.workspaceFolders, { supported: true, changeNotifications: true });
     assert.deepEqual(serverInfo, { name: 'livepatch-workbench', version });
   });

@@ -81,6 +81,8 @@ describe('parseSettings', () => {
       index: { maxFiles: 10 },
       log: { level: 'debug' },
       trace: { server: 'verbose' },
+      series: ['lp_v1.c', 'v2/'],
+      policy: { refuseConflicts: true },
     });
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
@@ -89,6 +91,8 @@ describe('parseSettings', () => {
       index: { maxFiles: 10 },
       log: { level: 'debug' },
       trace: { server: 'verbose' },
+      series: ['lp_v1.c', 'v2/'],
+      policy: { refuseConflicts: true },
     });
   });
 
@@ -98,9 +102,10 @@ describe('parseSettings', () => {
       diagnostics: { debounceMs: -5, workspace: 'yes' },
       index: { maxFiles: 1.5 },
       log: { level: 'loud' },
+      series: ['ok', 3],
     });
     assert.deepEqual(settings, defaultSettings);
-    assert.equal(problems.length, 5);
+    assert.equal(problems.length, 6);
     assert.ok(problems.some((problem) => problem.startsWith('livepatch.log.level')));
   });
 

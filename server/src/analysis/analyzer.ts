@@ -6,6 +6,8 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { runChecks } from '../checks/index';
+import { defaultCheckPolicy, type CheckPolicy } from '../checks/context';
+import { SeriesFiles, seriesFromSetting, seriesKey, type SeriesOrder } from '../checks/series';
 import type { Finding } from '../checks/types';
 import type { KernelModel } from '../kernel/types';
 import { assembleModule } from '../model/assemble';
@@ -13,8 +15,9 @@ import type { FileFacts } from '../model/fileFacts';
 import type { Range } from '../model/location';
 import type { LivepatchModule } from '../model/types';
 import type { ConfigurationFacts } from '../preprocess/conditionals';
-import { SourceFile } from '../parser/sourceFile';
+import { SourceFile, type ParsedFacts } from '../parser/sourceFile';
 import { loadCLanguage, newCParser } from '../parser/treeSitter';
+import { defaultPoolSize, FactsWorkerPool, PoolUnavailableError } from './factsWorkerPool';
 import { isKbuildFile, parseKbuild, type KbuildModule } from './kbuild';
 
 export interface FileSystemHost {
@@ -43,6 +46,51 @@ interface ModuleGroup {
   files: string[];
 }
 
+export interface AnalyzerOptions {
+  /**
+   * Worker threads that read files added in batches (addFiles); 0 reads them in this thread.
+   * Default: the available parallelism, at most 4.
+   */
+  workers?: number;
+}
+
+export interface AddFilesOptions {
+  /** Stops the batch: files not read yet are left out (those read so far stay added). */
+  signal?: AbortSignal;
+  /** After each file of the batch. */
+  onProgress?(done: number, total: number): void;
+}
+
+export interface AddFilesResult {
+  /** C sources and headers of the batch whose facts were read. */
+  added: number;
+  cancelled: boolean;
+}
+
+interface ModelEntry {
+  cacheKey: string;
+  module: LivepatchModule;
+  headers: string[];
+  files: string[];
+}
+
+/** Every module of the workspace with its model, valid while nothing changes (see Analyzer.generation). */
+interface WorkspaceModels {
+  generation: number;
+  groups: ModuleGroup[];
+  models: ModelEntry[];
+  /** The cache keys of all models: a module's findings depend on every module (cross-module checks). */
+  key: string;
+  /** Groups each C file belongs to. */
+  groupsOf: Map<string, ModuleGroup[]>;
+  modelOf: Map<ModuleGroup, ModelEntry>;
+}
+
+/** Lets the event loop run (requests, worker messages) between two files read in this thread. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 interface ModuleResult {
   cacheKey: string;
   module: LivepatchModule;
@@ -63,28 +111,66 @@ export class Analyzer {
   /** Folders whose Kbuild/Makefile was looked for on disk. */
   private readonly probedFolders = new Set<string>();
   private readonly results = new Map<string, ModuleResult>();
-  private readonly models = new Map<string, { cacheKey: string; module: LivepatchModule; headers: string[]; files: string[] }>();
+  private readonly models = new Map<string, ModelEntry>();
   private groupsCache: ModuleGroup[] | undefined;
   private kernelGeneration = 0;
+  /** Bumped by every change of a source, a build file or the kernel model. */
+  private generation = 0;
+  private workspaceCache: WorkspaceModels | undefined;
+  /** Bumped when a path is opened, changed, re-read or removed: a batch result older than that is dropped. */
+  private readonly pathEpochs = new Map<string, number>();
+  private pool: FactsWorkerPool | undefined;
+  private readonly workers: number;
+  /** The series order from the livepatch.series setting; undefined: series files, then a guess. */
+  private seriesSetting: SeriesOrder | undefined;
+  private readonly seriesFiles = new SeriesFiles();
+  private policy: CheckPolicy = defaultCheckPolicy;
   log: (message: string) => void = () => {};
 
-  private constructor(public kernel: KernelModel, readonly fs: FileSystemHost, private readonly parser: Parser) {}
+  private constructor(public kernel: KernelModel, readonly fs: FileSystemHost, private readonly parser: Parser, options: AnalyzerOptions) {
+    this.workers = Math.max(0, options.workers ?? defaultPoolSize());
+  }
 
-  static async create(kernel: KernelModel, fs: FileSystemHost): Promise<Analyzer> {
+  static async create(kernel: KernelModel, fs: FileSystemHost, options: AnalyzerOptions = {}): Promise<Analyzer> {
     await loadCLanguage();
-    return new Analyzer(kernel, fs, newCParser());
+    return new Analyzer(kernel, fs, newCParser(), options);
+  }
+
+  /** Something the models depend on changed. */
+  private changed(path?: string): void {
+    this.generation++;
+    if (path !== undefined) this.pathEpochs.set(path, (this.pathEpochs.get(path) ?? 0) + 1);
   }
 
   setKernel(kernel: KernelModel): void {
     this.kernel = kernel;
     this.kernelGeneration++;
+    this.changed();
     this.results.clear();
     this.models.clear();
+  }
+
+  /** The order of the patch series (module paths or names, oldest first), or undefined for none. */
+  setSeries(paths: string[] | undefined): void {
+    this.seriesSetting = paths && paths.length > 0 ? seriesFromSetting(paths) : undefined;
+    this.results.clear();
+  }
+
+  setPolicy(policy: CheckPolicy): void {
+    this.policy = policy;
+    this.results.clear();
+  }
+
+  /** The series orders in force: the setting, else the livepatch.series files near the modules. */
+  private series(groups: ModuleGroup[]): SeriesOrder[] {
+    if (this.seriesSetting) return [this.seriesSetting];
+    return this.seriesFiles.find((path) => this.fs.readFile(path), new Set(groups.filter((g) => g.files.length > 0).map((g) => dirname(g.files[0]))));
   }
 
   openDocument(path: string, text: string): void {
     path = resolve(path);
     this.openPaths.add(path);
+    this.changed(path);
     if (isKbuildFile(basename(path))) return this.setKbuild(path, text);
     this.sources.get(path)?.dispose();
     this.sources.set(path, new SourceFile(path, text, this.parser, true));
@@ -121,6 +207,7 @@ export class Analyzer {
       if (last && !last.range) this.openDocument(path, last.text);
       return;
     }
+    this.changed(path);
     source.applyChanges(changes);
   }
 
@@ -149,19 +236,106 @@ export class Analyzer {
     }
     if (isKbuildFile(basename(path))) return this.setKbuild(path, text);
     if (!/\.[ch]$/.test(path)) return;
+    this.setSource(path, new SourceFile(path, text, this.parser, false));
+  }
+
+  /** A file that is not open, read here or in a worker. */
+  private setSource(path: string, source: SourceFile): void {
+    this.changed(path);
     this.sources.get(path)?.dispose();
-    this.sources.set(path, new SourceFile(path, text, this.parser, false));
+    this.sources.set(path, source);
     if (isC(path)) this.probeBuildFiles(dirname(path));
     this.groupsCache = undefined;
   }
 
+  /**
+   * addFile for many files at once: build files are read at once, C sources and headers are
+   * parsed in worker threads (in this thread, between event-loop turns, when no worker can run)
+   * while this thread stays free. A file opened, changed or re-read while the batch runs keeps
+   * its newer state. Resolves when every file is in, or soon after `signal` aborts.
+   */
+  async addFiles(paths: string[], options: AddFilesOptions = {}): Promise<AddFilesResult> {
+    const { signal, onProgress } = options;
+    const sources: string[] = [];
+    for (const given of paths) {
+      const path = resolve(given);
+      if (this.openPaths.has(path)) continue;
+      if (/\.[ch]$/.test(path)) sources.push(path);
+      else this.addFile(path);
+    }
+    const total = sources.length;
+    const usePool = this.workers > 0 && total > 1;
+    if (usePool) this.pool ??= new FactsWorkerPool({ size: this.workers, log: (message) => this.log(message) });
+    const pool = usePool ? this.pool : undefined;
+
+    type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: ParsedFacts; epoch: number | undefined } | { kind: 'here' };
+    // Files are read from disk as workers become free (a few ahead), never all at once.
+    const window = pool ? pool.size * 4 : 0;
+    const outcomes: Promise<Outcome>[] = [];
+    const launch = (index: number) => {
+      const path = sources[index];
+      const text = this.fs.readFile(path);
+      if (text === undefined) return Promise.resolve<Outcome>({ kind: 'missing' });
+      const epoch = this.pathEpochs.get(path);
+      return pool!.extract(path, text, signal).then(
+        (parsed): Outcome => ({ kind: 'facts', text, parsed, epoch }),
+        (error: Error): Outcome => {
+          // No worker could run, or one threw on this file: it is read in this thread instead.
+          if (!(error instanceof PoolUnavailableError) && !signal?.aborted) this.log(`reading ${path} in the main thread: ${error.message}`);
+          return { kind: 'here' };
+        },
+      );
+    };
+
+    let added = 0;
+    let lastYield = Date.now();
+    // Files are taken in the order given, whatever order workers finish in: modules are grouped
+    // in the order files became known, so the batch must give the order addFile would.
+    for (let index = 0; index < total; index++) {
+      if (signal?.aborted) break;
+      if (pool) while (outcomes.length < Math.min(total, index + window)) outcomes.push(launch(outcomes.length));
+      const outcome: Outcome = pool ? await outcomes[index] : { kind: 'here' };
+      if (signal?.aborted) break;
+      const path = sources[index];
+      if (outcome.kind === 'facts') {
+        // Something newer happened to the file meanwhile (opened, changed on disk): keep that.
+        if (this.pathEpochs.get(path) === outcome.epoch && !this.openPaths.has(path)) {
+          this.setSource(path, SourceFile.fromFacts(path, outcome.text, outcome.parsed));
+          added++;
+        }
+      } else if (outcome.kind === 'missing') {
+        this.removeFile(path);
+      } else if (!this.openPaths.has(path)) {
+        const text = this.fs.readFile(path);
+        if (text === undefined) {
+          this.removeFile(path);
+        } else {
+          this.setSource(path, new SourceFile(path, text, this.parser, false));
+          added++;
+        }
+        // Parsing here holds the thread: let requests in between two files.
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+      onProgress?.(index + 1, total);
+      // Results that arrived together are taken without a turn of the event loop in between: give one now and then.
+      if (Date.now() - lastYield > 10) {
+        await yieldToEventLoop();
+        lastYield = Date.now();
+      }
+    }
+    return { added, cancelled: signal?.aborted === true };
+  }
+
   removeFile(path: string): void {
     path = resolve(path);
+    this.changed(path);
     this.sources.get(path)?.dispose();
-    if (this.sources.delete(path) || this.kbuild.delete(dirname(path))) this.groupsCache = undefined;
+    if (this.sources.delete(path) || (isKbuildFile(basename(path)) && this.kbuild.delete(dirname(path)))) this.groupsCache = undefined;
   }
 
   private setKbuild(path: string, text: string): void {
+    this.changed(path);
     this.kbuild.set(dirname(path), parseKbuild(text));
     this.groupsCache = undefined;
   }
@@ -195,6 +369,7 @@ export class Analyzer {
       groups.push({ key: `${path}::${name}`, name, nameSource: 'file', files: [path] });
     }
     this.groupsCache = groups;
+    this.seriesFiles.forget();
     return groups;
   }
 
@@ -228,8 +403,32 @@ export class Analyzer {
     return headers;
   }
 
+  /**
+   * Every module's model, computed once per state of the workspace: analysing N files must not
+   * look at N modules N times.
+   */
+  private workspaceModels(): WorkspaceModels {
+    const cached = this.workspaceCache;
+    if (cached && cached.generation === this.generation) return cached;
+    const generation = this.generation;
+    const groups = this.groups();
+    const models = groups.map((g) => this.modelOf(g));
+    const groupsOf = new Map<string, ModuleGroup[]>();
+    for (const group of groups) {
+      for (const file of group.files) {
+        const list = groupsOf.get(file);
+        if (!list) groupsOf.set(file, [group]);
+        else if (list[list.length - 1] !== group) list.push(group);
+      }
+    }
+    const modelOf = new Map(groups.map((g, i) => [g, models[i]]));
+    const workspace = { generation, groups, models, key: models.map((m) => m.cacheKey).join(';'), groupsOf, modelOf };
+    this.workspaceCache = workspace;
+    return workspace;
+  }
+
   /** The group's model, re-assembled only when one of its files or headers changed. */
-  private modelOf(group: ModuleGroup): { cacheKey: string; module: LivepatchModule; headers: string[]; files: string[] } {
+  private modelOf(group: ModuleGroup): ModelEntry {
     const files = group.files.filter((f) => this.source(f));
     const headers = this.headersOf(files);
     const versions = [...files, ...headers].map((p) => `${p}@${this.sources.get(p)?.version ?? 0}`).join('|');
@@ -248,16 +447,18 @@ export class Analyzer {
    * workspace, so the result is cached against the whole workspace's model keys.
    */
   private analyzeGroup(group: ModuleGroup): ModuleResult {
-    const groups = this.groups();
-    const models = groups.map((g) => this.modelOf(g));
-    const own = this.modelOf(group);
-    const cacheKey = models.map((m) => m.cacheKey).join(';');
+    const workspace = this.workspaceModels();
+    const { groups, models } = workspace;
+    const own = workspace.modelOf.get(group) ?? this.modelOf(group);
+    const series = this.series(groups);
+    const cacheKey = `${workspace.key}|${seriesKey(series)}`;
     const cached = this.results.get(group.key);
     if (cached && cached.cacheKey === cacheKey) return cached;
     const findings: Finding[] = [];
     for (const path of [...own.files, ...own.headers]) findings.push(...this.syntaxFindings(path));
     try {
-      findings.push(...runChecks(own.module, { kernel: this.kernel, modules: models.map((m) => m.module), log: this.log }));
+      const textOf = (path: string) => this.sources.get(path)?.text;
+      findings.push(...runChecks(own.module, { kernel: this.kernel, modules: models.map((m) => m.module), series, policy: this.policy, textOf, log: this.log }));
     } catch (error) {
       this.log(`checks failed for module ${own.module.name}: ${(error as Error).stack ?? error}`);
     }
@@ -277,8 +478,9 @@ export class Analyzer {
   analyze(path: string): FileAnalysis {
     path = resolve(path);
     if (!this.sources.has(path) && !this.source(path)) return { findings: [] };
-    const groups = this.groups();
-    const owning = groups.filter((g) => g.files.includes(path));
+    const workspace = this.workspaceModels();
+    const groups = workspace.groups;
+    const owning = workspace.groupsOf.get(path) ?? [];
     const results = owning.map((g) => this.analyzeGroup(g));
     if (!isC(path)) {
       // A header: findings from every module that includes it.
@@ -310,7 +512,7 @@ export class Analyzer {
 
   /** Modules found among known files. */
   modules(): LivepatchModule[] {
-    return this.groups().map((g) => this.modelOf(g).module);
+    return this.workspaceModels().models.map((m) => m.module);
   }
 
   /** All findings of all modules (the CLI's view). */
@@ -329,7 +531,10 @@ export class Analyzer {
     return all;
   }
 
+  /** Frees the trees and the parser, and stops the worker threads. */
   dispose(): void {
+    void this.pool?.terminate();
+    this.pool = undefined;
     for (const s of this.sources.values()) s.dispose();
     this.sources.clear();
     this.parser.delete();

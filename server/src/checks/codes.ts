@@ -17,6 +17,7 @@ export type DiagnosticFamily =
   | 'states'
   | 'shadow'
   | 'cross-patch'
+  | 'takeover'
   | 'syntax';
 
 export interface DiagnosticCodeInfo {
@@ -82,10 +83,18 @@ export const diagnosticCodes = [
   entry('LP-SHADOW-FREE-IN-EXIT', 'warning', 'shadow', 'klp_shadow_free_all() in module_exit'),
   entry('LP-SHADOW-LEAK', 'warning', 'shadow', 'Shadow variable id allocated but never freed'),
   entry('LP-SHADOW-CTOR-SLEEP', 'error', 'shadow', 'Shadow constructor or destructor may sleep or re-enter the shadow API'),
-  entry('LP-SHADOW-ID', 'warning', 'shadow', 'One shadow id allocated with different sizes'),
+  entry('LP-SHADOW-ID', 'warning', 'shadow', 'One shadow id used for different data layouts'),
   // Checks across the modules of a workspace (reference 1.9, 4.3, 11.2, 11.7).
   entry('LP-SYMPOS-MISMATCH', 'warning', 'cross-patch', 'old_sympos 0 and 1 mixed for one function across patches'),
-  entry('LP-NON-CUMULATIVE', 'information', 'cross-patch', 'Several non-cumulative patches change the same function'),
+  entry('LP-NON-CUMULATIVE', 'warning', 'cross-patch', 'Several non-cumulative patches change the same function'),
+  // Taking over from the patches installed before this one in a series (reference 2.6, 2.7, 3.5, 7.3, 8.2, 11.6, 11.7).
+  entry('LP-STATE-MISSING', 'error', 'takeover', 'Cumulative patch drops a state an installed patch declares'),
+  entry('LP-STATE-DOWNGRADE', 'error', 'takeover', 'State version lower than in an installed patch'),
+  entry('LP-STATE-TAKEOVER', 'warning', 'takeover', 'pre_patch/post_patch set up a state without consulting klp_get_prev_state()'),
+  entry('LP-STATE-REVERT-FREE', 'warning', 'takeover', 'post_unpatch frees what an installed predecessor still uses'),
+  entry('LP-STATE-DEPRECATED', 'warning', 'takeover', 'State carried forward but its predecessor\'s setup is never taken over or released'),
+  entry('LP-SHADOW-CUMULATIVE-DROP', 'warning', 'takeover', 'Cumulative patch abandons shadow variables a replaced patch allocated'),
+  entry('LP-SHADOW-ALLOC-DUP', 'warning', 'takeover', 'klp_shadow_alloc() where the variable may already exist'),
   // Reported by the analyzer itself, not by a check module.
   entry('LP-SYNTAX', 'warning', 'syntax', 'C syntax error'),
   entry('LP-UNPARSABLE', 'error', 'syntax', 'File could not be parsed at all'),

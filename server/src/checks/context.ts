@@ -6,12 +6,33 @@ import type { KernelModel } from '../kernel/types';
 import type { Location } from '../model/location';
 import type { LivepatchModule } from '../model/types';
 import { diagnosticCodeInfo, type DiagnosticCode } from './codes';
+import type { SeriesOrder } from './series';
 import type { Finding, RelatedInformation, Severity } from './types';
+
+/** Choices a team makes about what is acceptable across its patches. */
+export interface CheckPolicy {
+  /** Non-cumulative patches that change the same function are an error, not a warning (LP-NON-CUMULATIVE). */
+  refuseConflicts: boolean;
+}
+
+export const defaultCheckPolicy: CheckPolicy = { refuseConflicts: false };
 
 export interface CheckContext {
   kernel: KernelModel;
   /** Every module of the workspace (this one included), for checks across patches. */
   modules: LivepatchModule[];
+  /**
+   * Known load orders of patch series, oldest first (checks/series.ts); absent or empty when
+   * neither the `livepatch.series` setting nor a series file names one, and the series checks
+   * then treat every other livepatch module as a possible predecessor.
+   */
+  series?: SeriesOrder[];
+  policy?: CheckPolicy;
+  /**
+   * The current text of a file of the workspace, for the few checks that read declarations the
+   * model does not carry (the type a shadow variable is read as). Absent in unit tests.
+   */
+  textOf?: (path: string) => string | undefined;
   /** Where a check that threw is reported; findings of the other checks are kept regardless. */
   log?: (message: string) => void;
 }

@@ -1,11 +1,13 @@
 /**
  * Checks that compare this module with the other livepatch modules of the workspace (a patch
- * series, or several vendors' patches), reference 1.9, 4.3 and 11.2/11.7. The workspace does not
- * say which patch was released first, so only checks that hold in either order live here.
+ * series, or several vendors' patches), reference 1.9, 4.3 and 11.2/11.7. These hold in either
+ * order; the series only sharpens what a message says. Checks that depend on which patch came
+ * first live in checks/takeover/.
  */
 import type { LivepatchModule } from '../model/types';
 import { finding, related, type CheckContext } from './context';
 import { effectiveSympos, funcSites, literalSympos, objectName, type FuncSite } from './facts';
+import { loadOrder } from './series';
 import type { Finding } from './types';
 
 function otherModules(module: LivepatchModule, ctx: CheckContext): LivepatchModule[] {
@@ -50,11 +52,29 @@ export function checkSymposMismatch(module: LivepatchModule, ctx: CheckContext):
   return findings;
 }
 
-/** Without `.replace`, the newest enabled patch of a function wins, so behaviour depends on load order. */
+/** What running, and disabling, means for a function two stacked patches replace (reference 4.3). */
+function stackingConsequence(name: string, module: LivepatchModule, other: LivepatchModule, ctx: CheckContext): string {
+  const { order, basis } = loadOrder(module, other, ctx);
+  const theirs = `'${other.name}'`;
+  if (basis === 'series' && order > 0)
+    return `loaded after ${theirs}, this patch's '${name}' runs (the newest entry of the function's stack wins); disabling this patch brings back ` +
+      `the version of ${theirs}, while disabling ${theirs} changes nothing for '${name}' as long as this patch is enabled`;
+  if (basis === 'series' && order < 0)
+    return `${theirs} is loaded after this patch, so its '${name}' runs and this one never does while both are enabled; disabling ${theirs} brings back ` +
+      `this version, while disabling this patch changes nothing for '${name}'`;
+  return `whichever was enabled last runs its '${name}'; disabling that one brings back the other's version, while disabling the other changes nothing ` +
+    `for '${name}' — the behaviour depends on load order`;
+}
+
+/**
+ * Without `.replace`, patches stack per function and the newest enabled one wins. A team that
+ * ships cumulative patches only can make this an error (livepatch.policy.refuseConflicts).
+ */
 export function checkNonCumulative(module: LivepatchModule, ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   const others = otherModules(module, ctx);
   if (others.length === 0) return findings;
+  const refuse = ctx.policy?.refuseConflicts === true;
   for (const site of funcSites(module)) {
     if (site.patch.replace?.value === true) continue;
     search: for (const other of others)
@@ -66,9 +86,14 @@ export function checkNonCumulative(module: LivepatchModule, ctx: CheckContext): 
           finding(
             'LP-NON-CUMULATIVE',
             site.func.oldName!.location,
-            `'${name}' is also replaced by module '${other.name}', and neither patch is cumulative: whichever was enabled last runs, ` +
-              `and disabling one may or may not change behaviour; consider shipping one cumulative patch with .replace = true`,
-            { related: [related(theirs.func.oldName!.location, `'${name}' in '${other.name}'`)] },
+            `'${name}' is also replaced by module '${other.name}', and neither patch is cumulative: ${stackingConsequence(name, module, other, ctx)}; ` +
+              `ship one cumulative patch with .replace = true instead` +
+              (refuse ? ' (livepatch.policy.refuseConflicts makes this an error)' : ''),
+            {
+              related: [related(theirs.func.oldName!.location, `'${name}' in '${other.name}'`)],
+              severity: refuse ? 'error' : undefined,
+              data: { other: other.name, patch: site.patch.variableName },
+            },
           ),
         );
         break search;

@@ -20,6 +20,15 @@ import {
 import { checkDuplicateStates, checkPrevStateContext, checkStateIdZero, checkUndeclaredStates } from './states';
 import { checkSymbols } from './symbols';
 import {
+  checkShadowAllocDup,
+  checkShadowCumulativeDrop,
+  checkShadowLayoutsAcrossPatches,
+  checkStateCompatibility,
+  checkStateDeprecated,
+  checkStateRevertFree,
+  checkStateTakeover,
+} from './takeover/index';
+import {
   checkDuplicateFuncs,
   checkDuplicateObjects,
   checkIncompleteFuncs,
@@ -30,7 +39,7 @@ import {
 } from './tables';
 import type { Finding } from './types';
 
-export type { Check, CheckContext } from './context';
+export type { Check, CheckContext, CheckPolicy } from './context';
 export { diagnosticCodes, diagnosticCodeInfo, type DiagnosticCode } from './codes';
 
 /** Named so a failing check can be told apart in the log. Order only affects output order. */
@@ -69,6 +78,13 @@ export const allChecks: readonly { name: string; run: Check }[] = [
   { name: 'shadow-id-layouts', run: checkShadowIdLayouts },
   { name: 'sympos-mismatch', run: checkSymposMismatch },
   { name: 'non-cumulative', run: checkNonCumulative },
+  { name: 'state-compatibility', run: checkStateCompatibility },
+  { name: 'state-takeover', run: checkStateTakeover },
+  { name: 'state-revert-free', run: checkStateRevertFree },
+  { name: 'state-deprecated', run: checkStateDeprecated },
+  { name: 'shadow-cumulative-drop', run: checkShadowCumulativeDrop },
+  { name: 'shadow-alloc-dup', run: checkShadowAllocDup },
+  { name: 'shadow-layouts-across-patches', run: checkShadowLayoutsAcrossPatches },
 ];
 
 export function runChecks(module: LivepatchModule, ctx: CheckContext): Finding[] {

@@ -152,7 +152,8 @@ export async function runCheck(options: CheckOptions, environment: CheckEnvironm
   // Headers are analysed too: findings are reported in the file they are located in.
   const analysed = files.filter((file) => isSource(file) || explicit.has(file));
   try {
-    for (const file of files) analyzer.addFile(file);
+    // Parsed in worker threads (one per core, at most 4); the modules are analysed once all are in.
+    await analyzer.addFiles(files);
     for (const file of analysed) {
       for (const finding of analyzer.analyze(file).findings) findings.set(findingKey(finding), finding);
     }

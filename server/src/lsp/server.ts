@@ -16,6 +16,7 @@ import { version } from '../../../package.json';
 import { Analyzer } from '../analysis/analyzer';
 import { ServerContext } from './context';
 import { embeddedKernelModel } from './embeddedKernelModel';
+import * as codeActions from './features/codeActions';
 import * as completion from './features/completion';
 import * as configuration from './features/configuration';
 import * as definition from './features/definition';
@@ -23,6 +24,13 @@ import * as diagnostics from './features/diagnostics';
 import * as documentSymbols from './features/documentSymbols';
 import * as hover from './features/hover';
 import * as kernelModelInfo from './features/kernelModelInfo';
+import * as codeLens from './features/codeLens';
+import * as idReferences from './features/idReferences';
+import * as kernelModelStatus from './features/kernelModelStatus';
+import * as livepatchTree from './features/livepatchTree';
+import * as scenarioLanguage from './features/scenarioLanguage';
+import * as simulation from './features/simulation';
+import * as workspaceSymbols from './features/workspaceSymbols';
 import * as workspaceDiagnostics from './features/workspaceDiagnostics';
 import { nodeFileSystem } from '../analysis/nodeFileSystem';
 import { isFileUri, pathFromUri } from './uris';
@@ -39,6 +47,15 @@ const features: { register(context: ServerContext): ServerCapabilities }[] = [
   completion,
   definition,
   kernelModelInfo,
+  // The editor: scenarios, simulation, code lenses, the Livepatch tree, navigation across modules.
+  scenarioLanguage,
+  simulation,
+  codeLens,
+  livepatchTree,
+  workspaceSymbols,
+  idReferences,
+  kernelModelStatus,
+  codeActions,
 ];
 
 /** Shallow merge, one level deeper for `workspace` (several features contribute to it). */

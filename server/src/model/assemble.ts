@@ -49,6 +49,17 @@ const notableApis = new Set<string>([
   'pr_err_once', 'pr_notice_once', 'WARN_ONCE', 'DO_ONCE',
 ]);
 
+/** `[A-Za-z_]\w*` without a regular expression. */
+function isPlainIdentifier(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (!letter && !(i > 0 && c >= 48 && c <= 57)) return false;
+  }
+  return true;
+}
+
 function identifiersIn(text: string): Set<string> {
   return new Set(text.match(/[A-Za-z_]\w*/g) ?? []);
 }
@@ -150,9 +161,12 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
   };
   /** `foo`, `&foo`, `(foo)`, `foo + 0` or a macro naming an identifier → "foo". */
   const identifierOf = (text: string): string | undefined => {
-    let t = text.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
-    const m = /^[A-Za-z_]\w*$/.exec(t);
-    if (!m) return undefined;
+    // Most texts are a plain identifier already (argument identifiers, names): skip the clean-up.
+    let t = text;
+    if (!isPlainIdentifier(t)) {
+      t = t.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
+      if (!/^[A-Za-z_]\w*$/.test(t)) return undefined;
+    }
     for (let guard = 0; guard < 16; guard++) {
       const macro = macros.get(t);
       if (!macro || macro.parameters) break;
@@ -166,7 +180,6 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
   // Functions and struct variables of the module (active code only, first definition wins).
   const functions = new Map<string, FunctionDefinition>();
   const structVariables = new Map<string, StructVariable>();
-  const callsByFunction = new Map<string, CallSite[]>();
   const allCalls: CallSite[] = [];
   for (const facts of allFacts) {
     for (const f of facts.functions) {
@@ -191,17 +204,15 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     for (const call of facts.calls) {
       if (!active(facts, call.offset)) continue;
       allCalls.push(call);
-      const list = callsByFunction.get(call.enclosingFunction) ?? [];
-      list.push(call);
-      callsByFunction.set(call.enclosingFunction, list);
       const fn = functions.get(call.enclosingFunction);
       if (fn && fn.location.file === facts.path && !fn.calls.includes(call.name)) fn.calls.push(call.name);
     }
     // Functions passed by address (ctor/dtor, work handlers) are reached through the call.
     for (const reference of facts.functionReferences) {
       const fn = functions.get(reference.enclosingFunction);
+      if (!fn || fn.location.file !== facts.path) continue;
       const id = identifierOf(reference.name);
-      if (!fn || fn.location.file !== facts.path || !id || id === fn.name || !functions.has(id) || fn.calls.includes(id)) continue;
+      if (!id || id === fn.name || !functions.has(id) || fn.calls.includes(id)) continue;
       if (active(facts, reference.offset)) fn.calls.push(id);
     }
     for (const r of facts.returns) {
@@ -387,10 +398,17 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       }
     }
   }
+  // The same for every call in a function: computed once per function.
+  const contextsByFunction = new Map<string, CallContext[]>();
   const contextsOf = (fn: string): CallContext[] => {
-    const direct = roles.get(fn) ?? [];
-    const helpers = reachedFrom.get(fn);
-    return helpers ? [...direct, { kind: 'helper', reachedFrom: [...helpers] }] : direct;
+    let contexts = contextsByFunction.get(fn);
+    if (!contexts) {
+      const direct = roles.get(fn) ?? [];
+      const helpers = reachedFrom.get(fn);
+      contexts = helpers ? [...direct, { kind: 'helper', reachedFrom: [...helpers] }] : direct;
+      contextsByFunction.set(fn, contexts);
+    }
+    return contexts;
   };
 
   const shadowCalls: ShadowCall[] = [];
@@ -402,6 +420,11 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     return macros.has(t) ? t : undefined;
   };
   for (const call of allCalls) {
+    // Most calls are of no API the model records: skip them before building anything.
+    const isShadow = shadowApis.has(call.name);
+    const isState = !isShadow && stateApis.has(call.name);
+    const isNotable = notableApis.has(call.name);
+    if (!isShadow && !isState && !isNotable && call.name !== 'klp_enable_patch') continue;
     const base: ApiCall = {
       api: call.name,
       enclosingFunction: call.enclosingFunction,
@@ -421,7 +444,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       if (!a || evaluate(a.text) === 0) return undefined;
       return identifierOf(a.text) ?? a.text;
     };
-    if (shadowApis.has(call.name)) {
+    if (isShadow) {
       const api = call.name as ShadowApi;
       const idIndex = api === 'klp_shadow_free_all' ? 0 : 1;
       const shadow: ShadowCall = { ...base, api, id: argValue(idIndex), idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined };
@@ -432,7 +455,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       } else if (api === 'klp_shadow_free') shadow.dtor = functionArgument(2);
       else if (api === 'klp_shadow_free_all') shadow.dtor = functionArgument(1);
       shadowCalls.push(shadow);
-    } else if (stateApis.has(call.name)) {
+    } else if (isState) {
       const api = call.name as StateApi;
       const idIndex = api === 'klp_get_state' ? 1 : 0;
       stateCalls.push({
@@ -452,7 +475,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
         location: call.location,
       });
     }
-    if (notableApis.has(call.name)) otherApiCalls.push(base);
+    if (isNotable) otherApiCalls.push(base);
   }
   for (const facts of allFacts) {
     for (const use of facts.structUses) {

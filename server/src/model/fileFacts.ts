@@ -3,11 +3,11 @@
  * not depend on macros or the kernel config: those are applied when files are assembled into a
  * module (assemble.ts), so a file's facts can be cached until its text changes.
  */
-import type { Node, Query, Tree } from 'web-tree-sitter';
+import type { Node, Query, QueryCapture, QueryOptions, Tree } from 'web-tree-sitter';
 import type { Annotation } from '../parser/neutralize';
 import { getQuery } from '../parser/queries';
 import { scanConditionals } from '../preprocess/directives';
-import type { Location, Range } from './location';
+import type { Location, Position, Range } from './location';
 
 export interface InitExpression {
   kind: 'expression';
@@ -172,12 +172,87 @@ class LineIndex {
   }
 }
 
-let currentLines: LineIndex | undefined;
+/**
+ * One extraction: the file, the text the tree was parsed from (node texts are slices of it, which
+ * is what `node.text` returns, without a call into wasm) and its line index.
+ */
+interface Extraction {
+  path: string;
+  /** The neutralised text the tree was parsed from: same length and newlines as the user's. */
+  parsed: string;
+  lines: LineIndex;
+  annotations: Annotation[];
+  /** Start offsets of MISSING nodes in tree order (sorted): identifiers there have no text to scan. */
+  missing: number[];
+}
 
-function rangeOf(node: Node): Range {
-  const start = { line: node.startPosition.row, character: node.startPosition.column };
-  const end = currentLines ? currentLines.position(node.endIndex) : { line: node.endPosition.row, character: node.endPosition.column };
-  return { start, end };
+function textOf(x: Extraction, node: Node): string {
+  return x.parsed.slice(node.startIndex, node.endIndex);
+}
+
+function rangeOf(x: Extraction, node: Node, end: number = node.endIndex): Range {
+  return { start: { line: node.startPosition.row, character: node.startPosition.column }, end: x.lines.position(end) };
+}
+
+function locationOf(x: Extraction, node: Node, end?: number): Location {
+  return { file: x.path, range: rangeOf(x, node, end) };
+}
+
+/** Whether a MISSING node starts in [start, end]. */
+function missingIn(x: Extraction, start: number, end: number): boolean {
+  const missing = x.missing;
+  let low = 0;
+  let high = missing.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (missing[mid] < start) low = mid + 1;
+    else high = mid;
+  }
+  return low < missing.length && missing[low] <= end;
+}
+
+function isIdentifierCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
+}
+
+/**
+ * End offset of an identifier node, read from the text: an identifier token is a maximal run of
+ * identifier characters. Non-ASCII and `\u` spellings, and MISSING (zero-width) identifiers, ask
+ * the tree instead.
+ */
+function identifierEnd(x: Extraction, node: Node): number {
+  const start = node.startIndex;
+  if (missingIn(x, start, start)) return node.endIndex;
+  const text = x.parsed;
+  let i = start;
+  let c = text.charCodeAt(i);
+  while (isIdentifierCode(c)) c = text.charCodeAt(++i);
+  if (i === start || c === 92 || c >= 128) return node.endIndex;
+  return i;
+}
+
+function isSpaceCode(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+}
+
+/**
+ * [start, end) of the identifier a call's argument list follows, read backwards from the text:
+ * only blanks may separate them. Undefined when the text cannot tell for sure (a comment or line
+ * continuation in between, a non-ASCII name, a MISSING node nearby): the tree is asked then.
+ */
+function calleeSpan(x: Extraction, argumentsStart: number): [number, number] | undefined {
+  const text = x.parsed;
+  let end = argumentsStart;
+  while (end > 0 && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  let start = end;
+  while (start > 0 && isIdentifierCode(text.charCodeAt(start - 1))) start--;
+  if (start === end) return undefined;
+  const first = text.charCodeAt(start);
+  if (first >= 48 && first <= 57) return undefined;
+  const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+  if (before === 92 || before >= 128 || text.charCodeAt(end) >= 128) return undefined;
+  if (missingIn(x, start, argumentsStart)) return undefined;
+  return [start, end];
 }
 
 function normalizeSpace(text: string): string {
@@ -198,56 +273,61 @@ function functionDeclarator(node: Node | null): { declarator: Node; pointerDepth
   let current = node;
   let pointerDepth = 0;
   for (let guard = 0; current && guard < 32; guard++) {
-    if (current.type === 'function_declarator') return { declarator: current, pointerDepth };
-    if (current.type === 'pointer_declarator') pointerDepth++;
+    const type = current.type;
+    if (type === 'function_declarator') return { declarator: current, pointerDepth };
+    if (type === 'pointer_declarator') pointerDepth++;
     current = current.childForFieldName('declarator');
   }
   return null;
 }
 
-function parameterTypeText(parameter: Node): string {
+function parameterTypeText(x: Extraction, parameter: Node): string {
   const name = declaratorName(parameter.childForFieldName('declarator'));
-  let text = parameter.text;
+  let text = textOf(x, parameter);
   if (name) {
     const start = name.startIndex - parameter.startIndex;
-    text = text.slice(0, start) + text.slice(start + name.text.length);
+    text = text.slice(0, start) + text.slice(start + (name.endIndex - name.startIndex));
   }
   return normalizeSpace(text);
 }
 
-function isStatic(node: Node): boolean {
-  return node.children.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
+function isStatic(x: Extraction, node: Node): boolean {
+  return node.children.some((c) => c?.type === 'storage_class_specifier' && textOf(x, c) === 'static');
 }
 
-function convertInitializer(node: Node, file: string): InitValue {
-  if (node.type !== 'initializer_list') {
-    return { kind: 'expression', text: node.text, nodeType: node.type, location: { file, range: rangeOf(node) } };
+function convertInitializer(x: Extraction, node: Node): InitValue {
+  const type = node.type;
+  if (type !== 'initializer_list') {
+    return { kind: 'expression', text: textOf(x, node), nodeType: type, location: locationOf(x, node) };
   }
   const entries: InitEntry[] = [];
   for (const child of node.namedChildren) {
-    if (!child || child.type === 'comment' || child.type === 'ERROR') continue;
-    if (child.type === 'initializer_pair') {
+    if (!child) continue;
+    const childType = child.type;
+    if (childType === 'comment' || childType === 'ERROR') continue;
+    if (childType === 'initializer_pair') {
       const designators = child.childrenForFieldName('designator').filter((d): d is Node => d !== null);
       const value = child.childForFieldName('value');
       if (!value) continue;
       const first = designators[0];
       const fieldNode = first?.type === 'field_designator' ? first.namedChildren[0] : null;
       entries.push({
-        field: fieldNode ? fieldNode.text : first?.text,
-        fieldLocation: first ? { file, range: rangeOf(first) } : undefined,
-        value: convertInitializer(value, file),
-        location: { file, range: rangeOf(child) },
+        field: fieldNode ? textOf(x, fieldNode) : first ? textOf(x, first) : undefined,
+        fieldLocation: first ? locationOf(x, first) : undefined,
+        value: convertInitializer(x, value),
+        location: locationOf(x, child),
         offset: child.startIndex,
       });
     } else {
-      entries.push({ value: convertInitializer(child, file), location: { file, range: rangeOf(child) }, offset: child.startIndex });
+      entries.push({ value: convertInitializer(x, child), location: locationOf(x, child), offset: child.startIndex });
     }
   }
-  return { kind: 'list', entries, location: { file, range: rangeOf(node) }, closeOffset: node.endIndex - 1 };
+  const end = node.endIndex;
+  return { kind: 'list', entries, location: locationOf(x, node, end), closeOffset: end - 1 };
 }
 
-function defineParameters(node: Node): string[] {
-  return node.text
+function defineParameters(text: string): string[] {
+  return text
     .replace(/^\(|\)$/g, '')
     .split(',')
     .map((p) => p.trim())
@@ -271,8 +351,23 @@ class FunctionSpans {
   }
 }
 
-export function extractFileFacts(path: string, text: string, tree: Tree, annotations: Annotation[]): FileFacts {
-  const facts: FileFacts = {
+/** Names of the annotations blanked in [start, end) (annotations are in text order). */
+function annotationsIn(annotations: Annotation[], start: number, end: number): string[] {
+  let low = 0;
+  let high = annotations.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (annotations[mid].start < start) low = mid + 1;
+    else high = mid;
+  }
+  const names: string[] = [];
+  for (let i = low; i < annotations.length && annotations[i].start < end; i++) names.push(annotations[i].name);
+  return names;
+}
+
+/** Facts of a file with no tree (unparsable). */
+export function emptyFacts(path: string): FileFacts {
+  return {
     path,
     functions: [],
     structVariables: [],
@@ -282,165 +377,574 @@ export function extractFileFacts(path: string, text: string, tree: Tree, annotat
     staticLocals: [],
     defines: [],
     includes: [],
-    conditionals: scanConditionals(text),
+    conditionals: [],
     structUses: [],
     designators: [],
     syntaxErrors: [],
   };
-  const query = getQuery('facts');
-  if (!query) return facts;
-  currentLines = new LineIndex(text);
-  try {
-    return extractWithQuery(path, tree, annotations, facts, query);
-  } finally {
-    currentLines = undefined;
-  }
 }
 
-function extractWithQuery(path: string, tree: Tree, annotations: Annotation[], facts: FileFacts, query: Query): FileFacts {
-  const loc = (node: Node): Location => ({ file: path, range: rangeOf(node) });
-  const matches = query.matches(tree.rootNode);
-  const pendingCalls: { node: Node; name: Node; args: Node }[] = [];
-  const pendingReferences: Node[] = [];
-  const pendingReturns: Node[] = [];
-  const pendingStatics: Node[] = [];
+/** Nodes met by the query whose facts need the file's function spans. */
+interface Pending {
+  /** Argument lists of calls of an identifier. */
+  calls: Node[];
+  references: Node[];
+  returns: Node[];
+  statics: Node[];
+}
+
+const enum Kind {
+  Struct,
+  Function,
+  Call,
+  ArgumentIdentifier,
+  Return,
+  StaticDeclaration,
+  Define,
+  FunctionDefine,
+  Include,
+  SyntaxError,
+  SyntaxMissing,
+}
+
+/** The capture that identifies each pattern of facts.scm. */
+const kinds = new Map<string, Kind>([
+  ['struct', Kind.Struct],
+  ['function', Kind.Function],
+  ['call.arguments', Kind.Call],
+  ['argument_identifier', Kind.ArgumentIdentifier],
+  ['return', Kind.Return],
+  ['declaration', Kind.StaticDeclaration],
+  ['define', Kind.Define],
+  ['fdefine', Kind.FunctionDefine],
+  ['include', Kind.Include],
+  ['syntax_error', Kind.SyntaxError],
+  ['syntax_missing', Kind.SyntaxMissing],
+]);
+
+function capture(captures: QueryCapture[], name: string): Node | undefined {
+  for (const c of captures) if (c.name === name) return c.node;
+  return undefined;
+}
+
+/**
+ * Byte range of a query run over a region (web-tree-sitter counts bytes: two per UTF-16 unit). It
+ * reaches one unit beyond each end so zero-width nodes there are met; matches are then kept by
+ * where their main node starts.
+ */
+function rangeOptions(range: { start: number; end: number } | undefined): QueryOptions | undefined {
+  if (!range) return undefined;
+  return { startIndex: Math.max(0, range.start - 1) * 2, endIndex: (range.end + 1) * 2 };
+}
+
+/**
+ * First pass: runs the query (over the whole tree, or only over nodes inside `range`) and fills
+ * the facts that stand alone; calls, references, returns and statics wait for the function spans.
+ */
+function collect(x: Extraction, tree: Tree, facts: FileFacts, query: Query, range?: { start: number; end: number }): Pending {
+  const pending: Pending = { calls: [], references: [], returns: [], statics: [] };
+  const matches = query.matches(tree.rootNode, rangeOptions(range));
   for (const match of matches) {
-    const captures = new Map<string, Node>();
-    for (const capture of match.captures) captures.set(capture.name, capture.node);
-    if (captures.has('struct')) {
-      const declaration = captures.get('struct')!;
-      const declarator = captures.get('struct.declarator')!;
-      const name = declaratorName(declarator);
-      if (!name) continue;
-      const isArray = declarator.type === 'array_declarator';
-      facts.structVariables.push({
-        structType: captures.get('struct.type')!.text,
-        name: name.text,
-        isArray,
-        arraySize: isArray ? declarator.childForFieldName('size')?.text : undefined,
-        isStatic: isStatic(declaration),
-        value: convertInitializer(captures.get('struct.value')!, path) as InitList,
-        location: loc(declaration),
-        nameLocation: loc(name),
-        offset: declaration.startIndex,
-      });
-    } else if (captures.has('function')) {
-      const node = captures.get('function')!;
-      const found = functionDeclarator(node.childForFieldName('declarator'));
-      const nameNode = found ? found.declarator.childForFieldName('declarator') : null;
-      if (!found || !nameNode || nameNode.type !== 'identifier') continue;
-      const body = node.childForFieldName('body');
-      const bodyStart = body?.startIndex ?? node.endIndex;
-      const parameters = found.declarator.childForFieldName('parameters');
-      const parameterTypes = (parameters?.namedChildren ?? [])
-        .filter((p): p is Node => p !== null && (p.type === 'parameter_declaration' || p.type === 'variadic_parameter'))
-        .map((p) => (p.type === 'variadic_parameter' ? '...' : parameterTypeText(p)));
-      const type = node.childForFieldName('type');
-      facts.functions.push({
-        name: nameNode.text,
-        location: loc(node),
-        nameLocation: loc(nameNode),
-        isStatic: isStatic(node),
-        returnType: normalizeSpace(`${type?.text ?? 'int'} ${'*'.repeat(found.pointerDepth)}`),
-        parameterTypes: parameterTypes.length === 1 && parameterTypes[0] === 'void' ? [] : parameterTypes,
-        annotations: annotations.filter((a) => a.start >= node.startIndex && a.start < bodyStart).map((a) => a.name),
-        startOffset: node.startIndex,
-        endOffset: node.endIndex,
-      });
-    } else if (captures.has('call')) {
-      pendingCalls.push({ node: captures.get('call')!, name: captures.get('call.name')!, args: captures.get('call.arguments')! });
-    } else if (captures.has('argument_identifier')) {
-      pendingReferences.push(captures.get('argument_identifier')!);
-    } else if (captures.has('return')) {
-      pendingReturns.push(captures.get('return')!);
-    } else if (captures.has('declaration')) {
-      if (captures.get('storage')!.text === 'static') pendingStatics.push(captures.get('declaration')!);
-    } else if (captures.has('define')) {
-      const node = captures.get('define')!;
-      facts.defines.push({
-        name: captures.get('define.name')!.text,
-        body: captures.get('define.value')?.text.trim() ?? '',
-        location: loc(node),
-        offset: node.startIndex,
-      });
-    } else if (captures.has('fdefine')) {
-      const node = captures.get('fdefine')!;
-      facts.defines.push({
-        name: captures.get('fdefine.name')!.text,
-        parameters: defineParameters(captures.get('fdefine.parameters')!),
-        body: captures.get('fdefine.value')?.text.trim() ?? '',
-        location: loc(node),
-        offset: node.startIndex,
-      });
-    } else if (captures.has('include')) {
-      const node = captures.get('include')!;
-      const pathNode = captures.get('include.path')!;
-      facts.includes.push({
-        path: pathNode.text.replace(/^["<]|[">]$/g, ''),
-        system: pathNode.type === 'system_lib_string',
-        location: loc(node),
-        offset: node.startIndex,
-      });
-    } else if (captures.has('struct_use')) {
-      const node = captures.get('struct_use')!;
-      facts.structUses.push({ name: node.text, location: loc(node), offset: node.startIndex });
-    } else if (captures.has('designator')) {
-      const node = captures.get('designator')!;
-      facts.designators.push({ name: node.text, location: loc(node), offset: node.startIndex });
-    } else if (captures.has('syntax_error') && facts.syntaxErrors.length < maxSyntaxErrorsPerFile) {
-      const node = captures.get('syntax_error')!;
-      // A directive the grammar cannot place (#ifdef inside an initializer) is the
-      // preprocessor's business, not a syntax error.
-      if (!node.isMissing && /^\s*#/.test(node.text)) continue;
-      const message = node.isMissing ? `syntax error: missing '${node.type}'` : 'syntax error: the C parser could not make sense of this';
-      facts.syntaxErrors.push({ message, location: loc(node), offset: node.startIndex });
+    const captures = match.captures;
+    let kind: Kind | undefined;
+    for (const c of captures) {
+      kind = kinds.get(c.name);
+      if (kind !== undefined) break;
+    }
+    if (kind === undefined) continue;
+    if (range) {
+      const main = captures.find((c) => kinds.get(c.name) === kind)!.node.startIndex;
+      if (main < range.start || main > range.end) continue;
+    }
+    switch (kind) {
+      case Kind.Call:
+        pending.calls.push(capture(captures, 'call.arguments')!);
+        break;
+      case Kind.ArgumentIdentifier:
+        pending.references.push(capture(captures, 'argument_identifier')!);
+        break;
+      case Kind.Return:
+        pending.returns.push(capture(captures, 'return')!);
+        break;
+      case Kind.StaticDeclaration: {
+        const storage = capture(captures, 'storage')!;
+        if (textOf(x, storage) === 'static') pending.statics.push(capture(captures, 'declaration')!);
+        break;
+      }
+      case Kind.Struct: {
+        const declaration = capture(captures, 'struct')!;
+        const declarator = capture(captures, 'struct.declarator')!;
+        const name = declaratorName(declarator);
+        if (!name) break;
+        const isArray = declarator.type === 'array_declarator';
+        const size = isArray ? declarator.childForFieldName('size') : null;
+        facts.structVariables.push({
+          structType: textOf(x, capture(captures, 'struct.type')!),
+          name: textOf(x, name),
+          isArray,
+          arraySize: size ? textOf(x, size) : undefined,
+          isStatic: isStatic(x, declaration),
+          value: convertInitializer(x, capture(captures, 'struct.value')!) as InitList,
+          location: locationOf(x, declaration),
+          nameLocation: locationOf(x, name),
+          offset: declaration.startIndex,
+        });
+        break;
+      }
+      case Kind.Function: {
+        const node = capture(captures, 'function')!;
+        const found = functionDeclarator(node.childForFieldName('declarator'));
+        const nameNode = found ? found.declarator.childForFieldName('declarator') : null;
+        if (!found || !nameNode || nameNode.type !== 'identifier') break;
+        const end = node.endIndex;
+        const body = node.childForFieldName('body');
+        const bodyStart = body?.startIndex ?? end;
+        const parameters = found.declarator.childForFieldName('parameters');
+        const parameterTypes: string[] = [];
+        for (const p of parameters?.namedChildren ?? []) {
+          if (!p) continue;
+          const type = p.type;
+          if (type === 'variadic_parameter') parameterTypes.push('...');
+          else if (type === 'parameter_declaration') parameterTypes.push(parameterTypeText(x, p));
+        }
+        const type = node.childForFieldName('type');
+        facts.functions.push({
+          name: textOf(x, nameNode),
+          location: locationOf(x, node, end),
+          nameLocation: locationOf(x, nameNode),
+          isStatic: isStatic(x, node),
+          returnType: normalizeSpace(`${type ? textOf(x, type) : 'int'} ${'*'.repeat(found.pointerDepth)}`),
+          parameterTypes: parameterTypes.length === 1 && parameterTypes[0] === 'void' ? [] : parameterTypes,
+          annotations: annotationsIn(x.annotations, node.startIndex, bodyStart),
+          startOffset: node.startIndex,
+          endOffset: end,
+        });
+        break;
+      }
+      case Kind.Define: {
+        const node = capture(captures, 'define')!;
+        const value = capture(captures, 'define.value');
+        facts.defines.push({
+          name: textOf(x, capture(captures, 'define.name')!),
+          body: value ? textOf(x, value).trim() : '',
+          location: locationOf(x, node),
+          offset: node.startIndex,
+        });
+        break;
+      }
+      case Kind.FunctionDefine: {
+        const node = capture(captures, 'fdefine')!;
+        const value = capture(captures, 'fdefine.value');
+        facts.defines.push({
+          name: textOf(x, capture(captures, 'fdefine.name')!),
+          parameters: defineParameters(textOf(x, capture(captures, 'fdefine.parameters')!)),
+          body: value ? textOf(x, value).trim() : '',
+          location: locationOf(x, node),
+          offset: node.startIndex,
+        });
+        break;
+      }
+      case Kind.Include: {
+        const node = capture(captures, 'include')!;
+        const pathNode = capture(captures, 'include.path')!;
+        facts.includes.push({
+          path: textOf(x, pathNode).replace(/^["<]|[">]$/g, ''),
+          system: pathNode.type === 'system_lib_string',
+          location: locationOf(x, node),
+          offset: node.startIndex,
+        });
+        break;
+      }
+      case Kind.SyntaxError: {
+        if (facts.syntaxErrors.length >= maxSyntaxErrorsPerFile) break;
+        const node = capture(captures, 'syntax_error')!;
+        const end = node.endIndex;
+        // A directive the grammar cannot place (#ifdef inside an initializer) is the
+        // preprocessor's business, not a syntax error.
+        if (/^\s*#/.test(x.parsed.slice(node.startIndex, end))) break;
+        facts.syntaxErrors.push({ message: 'syntax error: the C parser could not make sense of this', location: locationOf(x, node, end), offset: node.startIndex });
+        break;
+      }
+      case Kind.SyntaxMissing: {
+        const node = capture(captures, 'syntax_missing')!;
+        x.missing.push(node.startIndex);
+        if (facts.syntaxErrors.length >= maxSyntaxErrorsPerFile) break;
+        facts.syntaxErrors.push({ message: `syntax error: missing '${node.type}'`, location: locationOf(x, node), offset: node.startIndex });
+        break;
+      }
     }
   }
-  facts.functions.sort((a, b) => a.startOffset - b.startOffset);
-  const spans = new FunctionSpans(facts.functions);
-  for (const { node, name, args } of pendingCalls) {
-    const callee = name.text;
-    const enclosingFunction = spans.at(node.startIndex);
+  return pending;
+}
+
+/** Second pass: the facts that say which function they sit in. */
+function resolve(x: Extraction, pending: Pending, spans: FunctionSpans, facts: FileFacts): void {
+  for (const args of pending.calls) {
+    let name: Node | undefined;
+    let offset: number;
+    let nameEnd: number;
+    const span = calleeSpan(x, args.startIndex);
+    if (span) {
+      [offset, nameEnd] = span;
+    } else {
+      name = args.previousNamedSibling ?? undefined;
+      while (name && name.type === 'comment') name = name.previousNamedSibling ?? undefined;
+      if (!name) continue;
+      offset = name.startIndex;
+      nameEnd = name.endIndex;
+    }
+    const callee = x.parsed.slice(offset, nameEnd);
+    const enclosingFunction = spans.at(offset);
+    // A call starts where its name starts and ends where its argument list ends.
+    const start = x.lines.position(offset);
+    const location = { file: x.path, range: { start, end: x.lines.position(args.endIndex) } };
+    const nameLocation = { file: x.path, range: { start: { line: start.line, character: start.character }, end: x.lines.position(nameEnd) } };
     if (!detailedCall(callee, enclosingFunction)) {
       // Ordinary calls only feed the call graph: name and position, nothing marshalled per argument.
-      facts.calls.push({ name: callee, arguments: [], location: loc(node), nameLocation: loc(name), enclosingFunction, returned: false, offset: node.startIndex });
+      facts.calls.push({ name: callee, arguments: [], location, nameLocation, enclosingFunction, returned: false, offset });
       continue;
     }
+    const node = args.parent!;
     const parent = node.parent;
+    const parentType = parent?.type;
     let assignedTo: string | undefined;
-    if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === node.id) {
-      assignedTo = parent.childForFieldName('left')?.text;
-    } else if (parent?.type === 'init_declarator') {
-      assignedTo = declaratorName(parent.childForFieldName('declarator'))?.text;
+    if (parentType === 'assignment_expression' && parent!.childForFieldName('right')?.id === node.id) {
+      const left = parent!.childForFieldName('left');
+      assignedTo = left ? textOf(x, left) : undefined;
+    } else if (parentType === 'init_declarator') {
+      const declared = declaratorName(parent!.childForFieldName('declarator'));
+      assignedTo = declared ? textOf(x, declared) : undefined;
+    }
+    const argumentFacts: CallArgument[] = [];
+    for (const a of args.namedChildren) {
+      if (!a) continue;
+      const type = a.type;
+      if (type === 'comment') continue;
+      const end = a.endIndex;
+      argumentFacts.push({ text: x.parsed.slice(a.startIndex, end), nodeType: type, location: locationOf(x, a, end) });
     }
     facts.calls.push({
       name: callee,
-      arguments: args.namedChildren
-        .filter((a): a is Node => a !== null && a.type !== 'comment')
-        .map((a) => ({ text: a.text, nodeType: a.type, location: loc(a) })),
-      location: loc(node),
-      nameLocation: loc(name),
+      arguments: argumentFacts,
+      location,
+      nameLocation,
       enclosingFunction,
-      returned: parent?.type === 'return_statement',
+      returned: parentType === 'return_statement',
       assignedTo,
-      offset: node.startIndex,
+      offset,
     });
   }
-  for (const node of pendingReferences) {
-    const enclosingFunction = spans.at(node.startIndex);
-    if (enclosingFunction) facts.functionReferences.push({ name: node.text, enclosingFunction, offset: node.startIndex });
+  for (const node of pending.references) {
+    const offset = node.startIndex;
+    const enclosingFunction = spans.at(offset);
+    if (enclosingFunction) facts.functionReferences.push({ name: x.parsed.slice(offset, identifierEnd(x, node)), enclosingFunction, offset });
   }
-  for (const node of pendingReturns) {
-    const value = node.namedChildren.find((c) => c !== null && c.type !== 'comment');
-    facts.returns.push({ enclosingFunction: spans.at(node.startIndex), text: value?.text ?? '', location: loc(node), offset: node.startIndex });
+  for (const node of pending.returns) {
+    let value = node.firstNamedChild;
+    if (value && value.type === 'comment') value = node.namedChildren.find((c) => c !== null && c.type !== 'comment') ?? null;
+    facts.returns.push({ enclosingFunction: spans.at(node.startIndex), text: value ? textOf(x, value) : '', location: locationOf(x, node), offset: node.startIndex });
   }
-  for (const node of pendingStatics) {
+  for (const node of pending.statics) {
     const enclosing = spans.at(node.startIndex);
     if (!enclosing) continue;
     for (const declarator of node.childrenForFieldName('declarator')) {
       const name = declaratorName(declarator);
-      if (name) facts.staticLocals.push({ enclosingFunction: enclosing, name: name.text, location: loc(name), offset: node.startIndex });
+      if (name) facts.staticLocals.push({ enclosingFunction: enclosing, name: textOf(x, name), location: locationOf(x, name), offset: node.startIndex });
     }
   }
+}
+
+/** `struct klp_reloc` uses, from a second small query run only on files that mention it. */
+function collectStructUses(x: Extraction, tree: Tree, facts: FileFacts, range?: { start: number; end: number }): void {
+  const text = range ? x.parsed.slice(range.start, range.end) : x.parsed;
+  if (!text.includes('klp_reloc')) return;
+  const query = getQuery('struct-uses');
+  if (!query) return;
+  for (const match of query.matches(tree.rootNode, rangeOptions(range))) {
+    const node = capture(match.captures, 'struct_use');
+    if (node && range && (node.startIndex < range.start || node.startIndex > range.end)) continue;
+    if (node) facts.structUses.push({ name: textOf(x, node), location: locationOf(x, node), offset: node.startIndex });
+  }
+}
+
+function newExtraction(path: string, text: string, parsedText: string, annotations: Annotation[]): Extraction {
+  return { path, parsed: parsedText, lines: new LineIndex(text), annotations, missing: [] };
+}
+
+/**
+ * Facts of one parsed file. `parsedText` is the text the tree was parsed from (the neutralised
+ * text: same length and line breaks as `text`); node texts are read from it.
+ */
+export function extractFileFacts(path: string, text: string, tree: Tree, annotations: Annotation[], parsedText: string = text): FileFacts {
+  const facts = emptyFacts(path);
+  facts.conditionals = scanConditionals(text);
+  const query = getQuery('facts');
+  if (!query) return facts;
+  const x = newExtraction(path, text, parsedText, annotations);
+  const pending = collect(x, tree, facts, query);
+  x.missing.sort((a, b) => a - b);
+  facts.functions.sort((a, b) => a.startOffset - b.startOffset);
+  resolve(x, pending, new FunctionSpans(facts.functions), facts);
+  collectStructUses(x, tree, facts);
   return facts;
+}
+
+/** Node types whose children are file-scope items of their own: conditional blocks at file scope. */
+const containerTypes = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
+
+/**
+ * The part of a re-parsed file whose facts must be read again after an edit: the file-scope items
+ * (functions, declarations, directives; inside an `#if` block when the edit stays in one) that
+ * overlap `[dirtyStart, dirtyEnd]`, widened until the next item starts after a gap, so that no
+ * node with a fact starts exactly at the end of the region.
+ */
+function regionOf(root: Node, dirtyStart: number, dirtyEnd: number): { start: number; end: number } {
+  const levels: { children: Node[]; index: number }[] = [];
+  let container = root;
+  for (let depth = 0; ; depth++) {
+    const children = container.children.filter((c): c is Node => c !== null);
+    // First child starting at or after dirtyStart; the one before may still reach into the range.
+    let low = 0;
+    let high = children.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (children[mid].startIndex < dirtyStart) low = mid + 1;
+      else high = mid;
+    }
+    let first = low;
+    if (first > 0 && children[first - 1].endIndex >= dirtyStart) first--;
+    let last = first - 1;
+    while (last + 1 < children.length && children[last + 1].startIndex <= dirtyEnd) last++;
+    if (first === last && depth < 32) {
+      const only = children[first];
+      if (containerTypes.has(only.type) && only.startIndex < dirtyStart && dirtyEnd < only.endIndex) {
+        levels.push({ children, index: first });
+        container = only;
+        continue;
+      }
+    }
+    let start = dirtyStart;
+    let end = dirtyEnd;
+    if (first <= last) {
+      start = Math.min(start, children[first].startIndex);
+      end = Math.max(end, children[last].endIndex);
+    }
+    // Widen while the next item starts where the region ends, at this level and above.
+    let next = last + 1;
+    let siblings = children;
+    for (;;) {
+      while (next < siblings.length && siblings[next].startIndex <= end) {
+        end = Math.max(end, siblings[next].endIndex);
+        next++;
+      }
+      if (next < siblings.length) break;
+      const up = levels.pop();
+      if (!up) break;
+      siblings = up.children;
+      next = up.index + 1;
+    }
+    return { start, end };
+  }
+}
+
+/** Offsets and positions of facts after an edited region move together. */
+interface Shift {
+  delta: number;
+  /** Line and character of the region's end in the previous text... */
+  oldEndLine: number;
+  oldEndCharacter: number;
+  /** ...and in the new one. */
+  newEndLine: number;
+  newEndCharacter: number;
+}
+
+function shiftPosition(s: Shift, p: Position): Position {
+  if (p.line > s.oldEndLine) return s.newEndLine === s.oldEndLine ? p : { line: p.line + (s.newEndLine - s.oldEndLine), character: p.character };
+  if (p.line === s.oldEndLine) return { line: s.newEndLine, character: p.character + (s.newEndCharacter - s.oldEndCharacter) };
+  return p;
+}
+
+/** Locations are shared, never mutated: one on a later line than the edit stays the same object when no line was added or removed. */
+function shiftLocation(s: Shift, l: Location): Location {
+  if (s.newEndLine === s.oldEndLine && l.range.start.line > s.oldEndLine) return l;
+  return { file: l.file, range: { start: shiftPosition(s, l.range.start), end: shiftPosition(s, l.range.end) } };
+}
+
+function shiftInit(s: Shift, value: InitValue): InitValue {
+  if (value.kind === 'expression') return { ...value, location: shiftLocation(s, value.location) };
+  const entries = value.entries.map((e) => {
+    const entry: InitEntry = { ...e, value: shiftInit(s, e.value), location: shiftLocation(s, e.location), offset: e.offset + s.delta };
+    if (e.fieldLocation) entry.fieldLocation = shiftLocation(s, e.fieldLocation);
+    return entry;
+  });
+  return { ...value, entries, location: shiftLocation(s, value.location), closeOffset: value.closeOffset + s.delta };
+}
+
+/** Facts with an offset and a location (most kinds). */
+function shiftLocated<T extends { location: Location; offset: number }>(s: Shift, item: T): T {
+  return { ...item, location: shiftLocation(s, item.location), offset: item.offset + s.delta };
+}
+
+/**
+ * Facts of one kind after an edit: those before the region as they were, the region's fresh
+ * ones, those after it moved. Undefined when the previous facts are not in offset order (the
+ * splice would then not be what a full extraction gives).
+ */
+function splice<T>(previous: T[], fresh: T[], offsetOf: (item: T) => number, start: number, oldEnd: number, shift: (item: T) => T): T[] | undefined {
+  const result: T[] = [];
+  let last = -Infinity;
+  let i = 0;
+  for (; i < previous.length; i++) {
+    const offset = offsetOf(previous[i]);
+    if (offset < last) return undefined;
+    last = offset;
+    if (offset >= start) break;
+    result.push(previous[i]);
+  }
+  for (; i < previous.length && offsetOf(previous[i]) <= oldEnd; i++) {
+    const offset = offsetOf(previous[i]);
+    if (offset < last) return undefined;
+    last = offset;
+  }
+  for (const item of fresh) result.push(item);
+  for (; i < previous.length; i++) {
+    const offset = offsetOf(previous[i]);
+    if (offset < last) return undefined;
+    last = offset;
+    result.push(shift(previous[i]));
+  }
+  return result;
+}
+
+function nonOverlapping(functions: RawFunction[]): boolean {
+  for (let i = 1; i < functions.length; i++) if (functions[i].startOffset < functions[i - 1].endOffset) return false;
+  return true;
+}
+
+/** The file is mostly edited: reading it all again is simpler than splicing. */
+const maxRegionShare = 0.5;
+
+/**
+ * Facts of an edited file, re-reading only the file-scope items the edit touched and moving the
+ * facts of the others. `dirty` covers, in the new text, every character that differs from
+ * `previousText` (the text `previous` was extracted from) and every range whose tree structure
+ * changed; the text after it is the previous text after `dirty.end - (text.length -
+ * previousText.length)`. Gives exactly what extractFileFacts gives for the new tree, or undefined
+ * when it cannot splice safely (the caller then extracts everything).
+ */
+export function updateFileFacts(
+  previous: FileFacts,
+  previousText: string,
+  path: string,
+  text: string,
+  tree: Tree,
+  annotations: Annotation[],
+  parsedText: string,
+  dirty: { start: number; end: number },
+): FileFacts | undefined {
+  if (previous.path !== path || previous.syntaxErrors.length >= maxSyntaxErrorsPerFile) return undefined;
+  const query = getQuery('facts');
+  if (!query) return undefined;
+  const delta = text.length - previousText.length;
+  const dirtyStart = Math.max(0, Math.min(dirty.start, text.length));
+  const dirtyEnd = Math.max(dirtyStart, Math.min(dirty.end, text.length));
+  const root = tree.rootNode;
+  // A file the parser gave up on is one ERROR node: its own fact spans every edit.
+  if (root.type !== 'translation_unit') return undefined;
+  // Error recovery can add or drop zero-width nodes (MISSING, an empty ERROR at the end) away
+  // from the edit without the tree reporting a changed range: every item with an error, before
+  // or after the edit, is read again.
+  let start = dirtyStart;
+  let end = dirtyEnd;
+  for (const e of previous.syntaxErrors) {
+    const offset = e.offset < dirtyStart ? e.offset : Math.max(dirtyStart, Math.min(text.length, e.offset + delta));
+    start = Math.min(start, offset);
+    end = Math.max(end, offset);
+  }
+  if (root.hasError) {
+    for (const child of root.children) {
+      if (child && child.hasError) {
+        start = Math.min(start, child.startIndex);
+        end = Math.max(end, child.endIndex);
+      }
+    }
+  }
+  const region = regionOf(root, start, end);
+  start = region.start;
+  end = Math.min(region.end, text.length);
+  const oldEnd = end - delta;
+  if (end - start > maxRegionShare * text.length || oldEnd < start || oldEnd > previousText.length) return undefined;
+  if (!nonOverlapping(previous.functions)) return undefined;
+
+  const x = newExtraction(path, text, parsedText, annotations);
+  const fresh = emptyFacts(path);
+  const range = { start, end };
+  const pending = collect(x, tree, fresh, query, range);
+  x.missing.sort((a, b) => a - b);
+  fresh.functions.sort((a, b) => a.startOffset - b.startOffset);
+
+  const newEnd = x.lines.position(end);
+  const oldEndLine = newEnd.line - countLines(text, start, end) + countLines(previousText, start, oldEnd);
+  const lineStart = oldEnd > 0 ? previousText.lastIndexOf('\n', oldEnd - 1) + 1 : 0;
+  const s: Shift = { delta, oldEndLine, oldEndCharacter: oldEnd - lineStart, newEndLine: newEnd.line, newEndCharacter: newEnd.character };
+
+  const functions = splice(previous.functions, fresh.functions, (f) => f.startOffset, start, oldEnd, (f) => ({
+    ...f,
+    location: shiftLocation(s, f.location),
+    nameLocation: shiftLocation(s, f.nameLocation),
+    startOffset: f.startOffset + delta,
+    endOffset: f.endOffset + delta,
+  }));
+  if (!functions || !nonOverlapping(functions)) return undefined;
+  resolve(x, pending, new FunctionSpans(functions), fresh);
+  collectStructUses(x, tree, fresh, range);
+
+  const byOffset = (item: { offset: number }) => item.offset;
+  const located = <T extends { location: Location; offset: number }>(item: T) => shiftLocated(s, item);
+  const structVariables = splice(previous.structVariables, fresh.structVariables, byOffset, start, oldEnd, (v) => ({
+    ...v,
+    value: shiftInit(s, v.value) as InitList,
+    location: shiftLocation(s, v.location),
+    nameLocation: shiftLocation(s, v.nameLocation),
+    offset: v.offset + delta,
+  }));
+  const calls = splice(previous.calls, fresh.calls, byOffset, start, oldEnd, (c) => ({
+    ...c,
+    arguments: c.arguments.length === 0 ? c.arguments : c.arguments.map((a) => ({ ...a, location: shiftLocation(s, a.location) })),
+    location: shiftLocation(s, c.location),
+    nameLocation: shiftLocation(s, c.nameLocation),
+    offset: c.offset + delta,
+  }));
+  const functionReferences = splice(previous.functionReferences, fresh.functionReferences, byOffset, start, oldEnd, (r) => ({ ...r, offset: r.offset + delta }));
+  const returns = splice(previous.returns, fresh.returns, byOffset, start, oldEnd, located);
+  const staticLocals = splice(previous.staticLocals, fresh.staticLocals, byOffset, start, oldEnd, located);
+  const defines = splice(previous.defines, fresh.defines, byOffset, start, oldEnd, located);
+  const includes = splice(previous.includes, fresh.includes, byOffset, start, oldEnd, located);
+  const structUses = splice(previous.structUses, fresh.structUses, byOffset, start, oldEnd, located);
+  const designators = splice(previous.designators, fresh.designators, byOffset, start, oldEnd, located);
+  const syntaxErrors = splice(previous.syntaxErrors, fresh.syntaxErrors, byOffset, start, oldEnd, located);
+  if (!structVariables || !calls || !functionReferences || !returns || !staticLocals || !defines || !includes || !structUses || !designators || !syntaxErrors) {
+    return undefined;
+  }
+  return {
+    path,
+    functions,
+    structVariables,
+    calls,
+    functionReferences,
+    returns,
+    staticLocals,
+    defines,
+    includes,
+    conditionals: scanConditionals(text),
+    structUses,
+    designators,
+    syntaxErrors: syntaxErrors.length > maxSyntaxErrorsPerFile ? syntaxErrors.slice(0, maxSyntaxErrorsPerFile) : syntaxErrors,
+  };
+}
+
+function countLines(text: string, start: number, end: number): number {
+  let count = 0;
+  for (let i = text.indexOf('\n', start); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }

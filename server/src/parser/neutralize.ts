@@ -38,6 +38,13 @@ const definitionMacros = new Set([
 
 const plainSet = new Set(plainAnnotations);
 const parameterisedSet = new Set(parameterisedAnnotations);
+/** First characters (by code) of the words the scan looks at: the annotations and `static`. */
+const mayStartAnnotation: boolean[] = [];
+let longestWord = 'static'.length;
+for (const word of [...plainAnnotations, ...parameterisedAnnotations, 'static']) {
+  mayStartAnnotation[word.charCodeAt(0)] = true;
+  longestWord = Math.max(longestWord, word.length);
+}
 
 export interface Annotation {
   name: string;
@@ -132,6 +139,8 @@ export function neutralizeAnnotations(source: string): NeutralizedText {
     if (isIdentifierStart(c)) {
       const start = i;
       while (i < n && isIdentifierPart(source.charCodeAt(i))) i++;
+      // Every annotation (and `static`) starts with one of these: skip other words unread.
+      if (!mayStartAnnotation[c] || i - start > longestWord) continue;
       const word = source.slice(start, i);
       if (word === 'static') {
         const next = /^\s+([A-Z_][A-Z0-9_]*)\s*\(/.exec(source.slice(i, i + 64));

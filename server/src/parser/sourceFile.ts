@@ -1,11 +1,13 @@
 /**
  * One C source: its text, the neutralised text the parser sees, and (for open documents) the one
  * live tree, edited and re-parsed incrementally on each change. Trees are deleted explicitly when
- * replaced or closed: web-tree-sitter memory is not garbage collected.
+ * replaced or closed: web-tree-sitter memory is not garbage collected. A file that is not open
+ * keeps only its facts: they are extracted at once and its tree is deleted (or they come ready
+ * from a worker thread, see analysis/factsWorkerPool.ts).
  */
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import type { Position } from '../model/location';
-import { extractFileFacts, type FileFacts } from '../model/fileFacts';
+import { emptyFacts, extractFileFacts, updateFileFacts, type FileFacts } from '../model/fileFacts';
 import { neutralizeAnnotations, neutralizeInitializerDirectives, type Annotation } from './neutralize';
 
 /** Parsing stops after this long; a file that takes longer is reported, not hung on. */
@@ -14,6 +16,13 @@ const parseBudgetMs = 3000;
 export interface TextEdit {
   range?: { start: Position; end: Position };
   text: string;
+}
+
+/** What reading a file produces when its tree is not kept: facts, or why there are none. */
+export interface ParsedFacts {
+  facts: FileFacts;
+  /** Set when the file could not be parsed at all (binary, over the time budget). */
+  unparsable: string | undefined;
 }
 
 function lineStarts(text: string): number[] {
@@ -44,17 +53,100 @@ export function looksBinary(text: string): boolean {
   return text.slice(0, 8192).includes('\0');
 }
 
+const binaryMessage = 'binary file (NUL bytes): not C source, not analysed';
+const overBudgetMessage = `the file could not be parsed within ${parseBudgetMs} ms; not analysed`;
+
+interface Parsed {
+  tree: Tree | undefined;
+  parsedText: string;
+  annotations: Annotation[];
+  unparsable: string | undefined;
+}
+
+/** Neutralise and parse (incrementally when `oldTree` is given, already edited) within the time budget. */
+function parseText(parser: Parser, text: string, oldTree: Tree | undefined): Parsed {
+  if (looksBinary(text)) return { tree: undefined, parsedText: text, annotations: [], unparsable: binaryMessage };
+  const neutralized = neutralizeAnnotations(text);
+  const parsedText = neutralizeInitializerDirectives(neutralized.text);
+  const deadline = Date.now() + parseBudgetMs;
+  let tree: Tree | null = null;
+  try {
+    tree = parser.parse(parsedText, oldTree, { progressCallback: () => Date.now() > deadline });
+  } catch {
+    tree = null;
+  }
+  // A parse stopped by the budget would otherwise resume on the parser's next call.
+  if (!tree) parser.reset();
+  return { tree: tree ?? undefined, parsedText, annotations: neutralized.annotations, unparsable: tree ? undefined : overBudgetMessage };
+}
+
+/**
+ * Facts of a file that is not open: neutralise, parse within the time budget, extract, delete the
+ * tree. The one definition of reading a closed file, in this thread or in a worker.
+ */
+export function parseFileFacts(parser: Parser, path: string, text: string): ParsedFacts {
+  const parsed = parseText(parser, text, undefined);
+  if (!parsed.tree) return { facts: emptyFacts(path), unparsable: parsed.unparsable };
+  try {
+    return { facts: extractFileFacts(path, text, parsed.tree, parsed.annotations, parsed.parsedText), unparsable: undefined };
+  } finally {
+    parsed.tree.delete();
+  }
+}
+
+/** Versions are unique across sources, so a file read again never matches a cached model of its previous text. */
+let lastVersion = 0;
+
+/** [start, end] of the text changed since the facts were last extracted, in current offsets. */
+interface Dirty {
+  start: number;
+  end: number;
+}
+
 export class SourceFile {
   private tree: Tree | undefined;
   private cachedFacts: FileFacts | undefined;
   private annotations: Annotation[] = [];
+  /** The neutralised text the tree was parsed from. */
+  private parsedText = '';
+  /** Open documents: the facts last extracted and the texts they were read from... */
+  private base: { facts: FileFacts; text: string; parsedText: string } | undefined;
+  /** ...and what changed since (edits and re-shaped tree ranges), so facts can be updated in place. */
+  private dirty: Dirty | undefined;
   /** Set when the file could not be parsed at all (binary, over the time budget). */
   unparsable: string | undefined;
-  /** Incremented on every change, so module results can be cached against it. */
+  /** Changes on every change (and differs between two reads of a file), so module results can be cached against it. */
   version = 0;
 
   constructor(readonly path: string, private textValue: string, private readonly parser: Parser, private readonly keepTree: boolean) {
-    this.reparse(undefined);
+    if (keepTree) {
+      this.reparse(undefined);
+    } else {
+      const parsed = parseFileFacts(parser, path, textValue);
+      this.version = ++lastVersion;
+      this.cachedFacts = parsed.facts;
+      this.unparsable = parsed.unparsable;
+    }
+  }
+
+  /** A file that is not open, whose facts were extracted elsewhere (a worker thread). */
+  static fromFacts(path: string, text: string, parsed: ParsedFacts): SourceFile {
+    const source: SourceFile = Object.create(SourceFile.prototype);
+    Object.assign(source, {
+      path,
+      textValue: text,
+      parser: undefined,
+      keepTree: false,
+      tree: undefined,
+      cachedFacts: parsed.facts,
+      annotations: [],
+      parsedText: '',
+      base: undefined,
+      dirty: undefined,
+      unparsable: parsed.unparsable,
+      version: ++lastVersion,
+    });
+    return source;
   }
 
   get text(): string {
@@ -64,6 +156,8 @@ export class SourceFile {
   setText(text: string): void {
     this.textValue = text;
     this.dropTree();
+    this.base = undefined;
+    this.dirty = undefined;
     this.reparse(undefined);
   }
 
@@ -89,6 +183,7 @@ export class SourceFile {
           : { row: startPosition.row + insertedLines.length - 1, column: insertedLines[insertedLines.length - 1].length };
       this.tree.edit(new Edit({ startIndex, oldEndIndex, newEndIndex, startPosition, oldEndPosition, newEndPosition }));
       this.textValue = after;
+      this.dirty = throughEdit(this.dirty, startIndex, oldEndIndex, newEndIndex);
     }
     this.reparse(this.tree);
   }
@@ -101,39 +196,66 @@ export class SourceFile {
   }
 
   private reparse(oldTree: Tree | undefined): void {
-    this.version++;
+    this.version = ++lastVersion;
     this.cachedFacts = undefined;
-    this.unparsable = undefined;
-    if (looksBinary(this.textValue)) {
-      this.dropTree();
-      this.unparsable = 'binary file (NUL bytes): not C source, not analysed';
-      return;
+    const parsed = parseText(this.parser, this.textValue, oldTree);
+    this.unparsable = parsed.unparsable;
+    this.annotations = parsed.annotations;
+    this.parsedText = parsed.parsedText;
+    if (oldTree && parsed.tree) {
+      // Ranges whose structure changed (an opened comment re-shapes what follows) count as edited.
+      for (const range of oldTree.getChangedRanges(parsed.tree)) {
+        this.dirty = {
+          start: Math.min(this.dirty?.start ?? range.startIndex, range.startIndex),
+          end: Math.max(this.dirty?.end ?? range.endIndex, range.endIndex),
+        };
+      }
     }
-    const neutralized = neutralizeAnnotations(this.textValue);
-    this.annotations = neutralized.annotations;
-    const deadline = Date.now() + parseBudgetMs;
-    let next: Tree | null = null;
-    try {
-      next = this.parser.parse(neutralizeInitializerDirectives(neutralized.text), oldTree, { progressCallback: () => Date.now() > deadline });
-    } catch {
-      next = null;
+    if (oldTree && oldTree !== parsed.tree) oldTree.delete();
+    if (this.tree && this.tree !== oldTree && this.tree !== parsed.tree) this.tree.delete();
+    this.tree = parsed.tree;
+    if (!this.tree) {
+      this.base = undefined;
+      this.dirty = undefined;
     }
-    if (oldTree && oldTree !== next) oldTree.delete();
-    this.tree = next ?? undefined;
-    if (!this.tree) this.unparsable = `the file could not be parsed within ${parseBudgetMs} ms; not analysed`;
   }
 
   facts(): FileFacts {
     if (!this.cachedFacts) {
-      const empty: FileFacts = {
-        path: this.path, functions: [], structVariables: [], calls: [], functionReferences: [], returns: [], staticLocals: [], defines: [],
-        includes: [], conditionals: [], structUses: [], designators: [], syntaxErrors: [],
-      };
-      this.cachedFacts = this.tree ? extractFileFacts(this.path, this.textValue, this.tree, this.annotations) : empty;
-      // Files that are not kept open only need their facts: free the tree right away.
-      if (!this.keepTree) this.dropTree();
+      if (!this.tree) {
+        this.cachedFacts = emptyFacts(this.path);
+      } else {
+        const updated = this.base && this.dirty ? this.updatedFacts(this.base, this.dirty) : undefined;
+        this.cachedFacts = updated ?? extractFileFacts(this.path, this.textValue, this.tree, this.annotations, this.parsedText);
+        if (this.keepTree) this.base = { facts: this.cachedFacts, text: this.textValue, parsedText: this.parsedText };
+        this.dirty = undefined;
+      }
     }
     return this.cachedFacts;
+  }
+
+  /** Facts of an edited open document from the previous ones, or undefined to read them all again. */
+  private updatedFacts(base: { facts: FileFacts; text: string; parsedText: string }, dirty: Dirty): FileFacts | undefined {
+    const text = this.textValue;
+    const parsedText = this.parsedText;
+    const delta = text.length - base.text.length;
+    let { start, end } = dirty;
+    start = Math.max(0, Math.min(start, text.length));
+    end = Math.max(start, Math.min(end, text.length));
+    if (end - delta < start || end - delta > base.text.length) return undefined;
+    // Neutralisation can change text outside the edits (a `static` before an edited macro name):
+    // widen to every difference between the parsed texts.
+    if (parsedText.slice(0, start) !== base.parsedText.slice(0, start)) {
+      let i = 0;
+      while (i < start && parsedText.charCodeAt(i) === base.parsedText.charCodeAt(i)) i++;
+      start = i;
+    }
+    if (parsedText.slice(end) !== base.parsedText.slice(end - delta)) {
+      let i = text.length;
+      while (i > end && parsedText.charCodeAt(i - 1) === base.parsedText.charCodeAt(i - 1 - delta)) i--;
+      end = i;
+    }
+    return updateFileFacts(base.facts, base.text, this.path, text, this.tree!, this.annotations, parsedText, { start, end });
   }
 
   private dropTree(): void {
@@ -143,5 +265,13 @@ export class SourceFile {
 
   dispose(): void {
     this.dropTree();
+    this.base = undefined;
   }
+}
+
+/** The changed range after one more edit (offsets before it stay, after it move by its length change). */
+function throughEdit(dirty: Dirty | undefined, start: number, oldEnd: number, newEnd: number): Dirty {
+  if (!dirty) return { start, end: newEnd };
+  const map = (offset: number, side: 'start' | 'end') => (offset <= start ? offset : offset >= oldEnd ? offset + (newEnd - oldEnd) : side === 'start' ? start : newEnd);
+  return { start: Math.min(map(dirty.start, 'start'), start), end: Math.max(map(dirty.end, 'end'), newEnd) };
 }

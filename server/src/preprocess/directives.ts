@@ -10,6 +10,16 @@ interface OpenChain {
   chain: ConditionalChain;
 }
 
+/** Whether the line's first non-blank character is `#` (or it starts with a blank the fast test does not know). */
+function mayBeDirective(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    return c === 35 || c >= 128;
+  }
+  return false;
+}
+
 export function scanConditionals(text: string): ConditionalChain[] {
   const chains: ConditionalChain[] = [];
   const stack: OpenChain[] = [];
@@ -24,9 +34,9 @@ export function scanConditionals(text: string): ConditionalChain[] {
       const next = text.indexOf('\n', end + 1);
       end = next < 0 ? length : next;
     }
-    const line = text.slice(offset, end);
     const lineEnd = Math.min(end + 1, length);
-    if (!inComment) {
+    if (!inComment && mayBeDirective(text, offset, end)) {
+      const line = text.slice(offset, end);
       const directive = /^\s*#\s*(ifdef|ifndef|if|elifdef|elifndef|elif|else|endif)\b(.*)$/s.exec(line);
       if (directive) {
         const kind = directive[1];
@@ -55,19 +65,20 @@ export function scanConditionals(text: string): ConditionalChain[] {
       }
     }
     // Track block comments so a directive-looking line inside one is ignored.
-    let i = 0;
-    for (;;) {
+    for (let i = offset; i < end - 1; i++) {
+      const c = text.charCodeAt(i);
       if (inComment) {
-        const close = line.indexOf('*/', i);
-        if (close < 0) break;
-        inComment = false;
-        i = close + 2;
-      } else {
-        const open = line.indexOf('/*', i);
-        const lineComment = line.indexOf('//', i);
-        if (open < 0 || (lineComment >= 0 && lineComment < open)) break;
-        inComment = true;
-        i = open + 2;
+        if (c === 42 /* * */ && text.charCodeAt(i + 1) === 47) {
+          inComment = false;
+          i++;
+        }
+      } else if (c === 47 /* / */) {
+        const next = text.charCodeAt(i + 1);
+        if (next === 47) break;
+        if (next === 42) {
+          inComment = true;
+          i++;
+        }
       }
     }
     offset = lineEnd;

@@ -33,6 +33,16 @@ export interface LivepatchSettings {
     /** LSP message tracing; vscode-languageclient reads it, the server ignores it. */
     server: TraceSetting;
   };
+  /**
+   * Load order of the workspace's patch series, oldest first: module C files, module folders or
+   * module names. Empty: a `livepatch.series` file near the modules, else every other livepatch
+   * module is treated as a possible predecessor.
+   */
+  series: string[];
+  policy: {
+    /** Non-cumulative patches that replace the same function are an error instead of a warning. */
+    refuseConflicts: boolean;
+  };
 }
 
 export const defaultSettings: LivepatchSettings = {
@@ -41,6 +51,8 @@ export const defaultSettings: LivepatchSettings = {
   index: { maxFiles: 5000 },
   log: { level: 'info' },
   trace: { server: 'off' },
+  series: [],
+  policy: { refuseConflicts: false },
 };
 
 /** The configuration section every key lives under. */
@@ -52,8 +64,9 @@ export type SettingScope = 'application' | 'machine' | 'machine-overridable' | '
 export interface SettingDeclaration {
   /** Full key, e.g. "livepatch.diagnostics.debounceMs". */
   key: string;
-  type: 'string' | 'integer' | 'boolean';
-  default: string | number | boolean;
+  /** 'array' means an array of strings. */
+  type: 'string' | 'integer' | 'boolean' | 'array';
+  default: string | number | boolean | readonly string[];
   description: string;
   scope: SettingScope;
   enum?: readonly string[];
@@ -112,6 +125,22 @@ export const settingDeclarations: readonly SettingDeclaration[] = [
     scope: 'window',
     enum: ['off', 'messages', 'verbose'],
   },
+  {
+    key: 'livepatch.series',
+    type: 'array',
+    default: defaultSettings.series,
+    description:
+      'Load order of the patch series, oldest first: module C files, module folders or module names (relative paths against the first ' +
+      'workspace folder). Empty uses a livepatch.series file near the modules, else treats every other livepatch module as a possible predecessor.',
+    scope: 'resource',
+  },
+  {
+    key: 'livepatch.policy.refuseConflicts',
+    type: 'boolean',
+    default: defaultSettings.policy.refuseConflicts,
+    description: 'Report non-cumulative patches that replace the same function as errors instead of warnings.',
+    scope: 'resource',
+  },
 ];
 
 function isValid(declaration: SettingDeclaration, value: unknown): boolean {
@@ -120,6 +149,8 @@ function isValid(declaration: SettingDeclaration, value: unknown): boolean {
       return typeof value === 'string' && (!declaration.enum || declaration.enum.includes(value));
     case 'boolean':
       return typeof value === 'boolean';
+    case 'array':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string');
     case 'integer':
       return (
         typeof value === 'number' &&

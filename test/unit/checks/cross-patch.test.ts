@@ -35,9 +35,19 @@ describe('LP-NON-CUMULATIVE', () => {
     const a = patchModule('lp_a', 1, false);
     const b = patchModule('lp_b', undefined, false);
     const found = single(run(checkNonCumulative, a, fakeKernel(), [a, b]), 'LP-NON-CUMULATIVE');
-    assert.equal(found.severity, 'information');
+    assert.equal(found.severity, 'warning');
     assert.deepEqual(found.location, a.patches[0].objects[0].funcs[0].oldName!.location);
-    assertMessage(found, "also replaced by module 'lp_b'");
+    assertMessage(found, "also replaced by module 'lp_b'", 'whichever was enabled last runs', 'disabling the other changes nothing');
+  });
+  it('says which one wins when a series gives the order, and is an error under refuseConflicts', () => {
+    const a = patchModule('lp_a', 1, false);
+    const b = patchModule('lp_b', undefined, false);
+    const series = [{ source: 'the livepatch.series setting', entries: [{ text: 'lp_a' }, { text: 'lp_b' }] }];
+    const first = single(checkNonCumulative(a, { kernel: fakeKernel(), modules: [a, b], series }), 'LP-NON-CUMULATIVE');
+    assertMessage(first, "'lp_b' is loaded after this patch, so its 'proc_single_open' runs", "disabling 'lp_b' brings back this version");
+    const second = single(checkNonCumulative(b, { kernel: fakeKernel(), modules: [a, b], series, policy: { refuseConflicts: true } }), 'LP-NON-CUMULATIVE');
+    assert.equal(second.severity, 'error');
+    assertMessage(second, "loaded after 'lp_a', this patch's 'proc_single_open' runs", 'refuseConflicts');
   });
   it('is silent when one of them is cumulative', () => {
     const a = patchModule('lp_a', 1, false);

@@ -2,7 +2,8 @@
  * Completion inside the string of an `.old_name = "..."` initializer: the symbols of the target
  * object in the kernel model whose names start with what is typed. For vmlinux only function
  * symbols are offered (its data symbols are never patch targets); the list is capped and marked
- * incomplete so the client asks again as the prefix grows.
+ * incomplete so the client asks again as the prefix grows. In `.klpsim` scenarios the request is
+ * handed to `scenarioLanguage.ts` (one connection has one completion handler).
  */
 import {
   CompletionItemKind,
@@ -15,6 +16,7 @@ import type { Range } from '../../model/location';
 import type { ServerContext } from '../context';
 import { lineText, objectAround, objectNameOf } from '../livepatchAt';
 import { describeSymbolType } from './hover';
+import { completeScenario } from './scenarioLanguage';
 
 /** Most items one completion answer carries. */
 export const maxCompletionItems = 200;
@@ -97,7 +99,11 @@ export function completeOldName(object: KernelObjectModel, prefix: string, range
 
 export function register(context: ServerContext): ServerCapabilities {
   context.connection.onCompletion(
-    context.safe('textDocument/completion', null, ({ textDocument, position }): CompletionList | null => {
+    context.safe('textDocument/completion', null, ({ textDocument, position, context: trigger }): CompletionList | null | Promise<CompletionList> => {
+      const scenario = context.documents.getScenarioByUri(textDocument.uri);
+      if (scenario) return completeScenario(context, scenario, position);
+      // '/' and ' ' trigger completion for scenarios only.
+      if (trigger?.triggerCharacter === '/' || trigger?.triggerCharacter === ' ') return null;
       const open = context.documents.getByUri(textDocument.uri);
       if (!open) return null;
       const found = oldNameStringAt(lineText(open.document, position.line), position.character);
@@ -116,5 +122,5 @@ export function register(context: ServerContext): ServerCapabilities {
       return completeOldName(model, found.prefix, range);
     }),
   );
-  return { completionProvider: { triggerCharacters: ['"'] } };
+  return { completionProvider: { triggerCharacters: ['"', '/', ' '] } };
 }

@@ -9,6 +9,7 @@ import type { KlpObject, KlpPatch, LivepatchModule } from '../../model/types';
 import type { ServerContext } from '../context';
 import { objectNameOf } from '../livepatchAt';
 import { rangeContainsRange, sanitizeRange } from '../ranges';
+import { isScenarioPath } from '../documents';
 import { pathFromUri } from '../uris';
 
 function symbol(name: string, kind: SymbolKind, location: Location, selection?: Location, detail?: string, children?: DocumentSymbol[]): DocumentSymbol {
@@ -69,6 +70,8 @@ export function register(context: ServerContext): ServerCapabilities {
   context.connection.onDocumentSymbol(
     context.safe('textDocument/documentSymbol', [], ({ textDocument }): DocumentSymbol[] => {
       const path = pathFromUri(textDocument.uri);
+      // Scenarios are not C: the analyzer must not parse them.
+      if (isScenarioPath(path)) return [];
       const module = context.analyzer.analyze(path).module;
       return module ? documentSymbols(module, path) : [];
     }),

@@ -8,6 +8,7 @@ import type { KernelModel, KernelSymbol } from '../../kernel/types';
 import type { KlpFunc } from '../../model/types';
 import type { ServerContext } from '../context';
 import { objectNameOf, oldNameAt } from '../livepatchAt';
+import { isScenarioPath } from '../documents';
 import { pathFromUri } from '../uris';
 
 const symbolTypeNames: Record<string, string> = {
@@ -97,6 +98,8 @@ export function register(context: ServerContext): ServerCapabilities {
   context.connection.onHover(
     context.safe('textDocument/hover', null, ({ textDocument, position }): Hover | null => {
       const path = pathFromUri(textDocument.uri);
+      // Scenarios are not C: the analyzer must not parse them.
+      if (isScenarioPath(path)) return null;
       const module = context.analyzer.analyze(path).module;
       if (!module) return null;
       const found = oldNameAt(module, path, position);

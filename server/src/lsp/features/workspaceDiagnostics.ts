@@ -1,10 +1,11 @@
 /**
  * Background diagnostics for the whole workspace: after settings are known, walk the workspace
- * folders (bounded by `livepatch.index.maxFiles`), tell the analyzer about every file so it can
- * group modules, then analyse and publish the sources that are not open, one per event-loop turn,
- * with `window/workDoneProgress` progress the user can cancel. Never part of start-up: the
- * server answers requests while this runs. A new pass (settings or folders changed) cancels the
- * running one. Files changed on disk are re-read through `workspace/didChangeWatchedFiles`.
+ * folders (bounded by `livepatch.index.maxFiles`), give the analyzer every file at once so it can
+ * group modules (it parses them in worker threads: this thread only receives their facts), then
+ * analyse and publish the sources that are not open, one per event-loop turn, with
+ * `window/workDoneProgress` progress the user can cancel. Never part of start-up: the server
+ * answers requests while this runs. A new pass (settings or folders changed) cancels the running
+ * one. Files changed on disk are re-read through `workspace/didChangeWatchedFiles`.
  */
 import { basename } from 'node:path';
 import {
@@ -19,6 +20,8 @@ import { collectWorkspaceFiles, isSourceFile, isWorkspaceFile } from '../workspa
 
 interface Pass {
   cancelled: boolean;
+  /** Stops the batch of files the analyzer is reading for this pass. */
+  reading: AbortController;
 }
 
 export function register(context: ServerContext): ServerCapabilities {
@@ -28,6 +31,7 @@ export function register(context: ServerContext): ServerCapabilities {
   async function run(pass: Pass): Promise<void> {
     const progress = await connection.window.createWorkDoneProgress();
     const stopped = () => pass.cancelled || progress.token.isCancellationRequested;
+    const cancelled = progress.token.onCancellationRequested(() => pass.reading.abort());
     progress.begin('Livepatch', 0, 'Collecting workspace files', true);
     try {
       const started = Date.now();
@@ -38,15 +42,25 @@ export function register(context: ServerContext): ServerCapabilities {
         log.warning(`workspace walk stopped at ${maxFiles} files (livepatch.index.maxFiles); files beyond are not analysed`);
       }
       // Every file is known before any is analysed, so modules are grouped from all build files.
-      // addFile parses: yield between files so that requests are answered meanwhile.
-      for (const file of walk.files) {
-        if (stopped()) return;
-        context.analyzer.addFile(file);
-        await yieldToEventLoop();
+      // The files are parsed in worker threads (or here, one per event-loop turn, when no worker
+      // can run): requests are answered meanwhile. Reading is the first half of the progress.
+      if (stopped()) return;
+      let lastPercentage = -1;
+      const report = (percentage: number, message: string) => {
+        if (percentage === lastPercentage) return;
+        lastPercentage = percentage;
+        progress.report(percentage, message);
+      };
+      const read = await context.analyzer.addFiles(walk.files, {
+        signal: pass.reading.signal,
+        onProgress: (done, total) => report(Math.floor((done * 50) / total), `reading ${done}/${total} files`),
+      });
+      if (read.cancelled || stopped()) {
+        log.info('workspace analysis cancelled');
+        return;
       }
 
       const sources = walk.files.filter(isSourceFile);
-      let lastPercentage = -1;
       for (const [index, path] of sources.entries()) {
         if (stopped()) {
           log.info('workspace analysis cancelled');
@@ -61,28 +75,31 @@ export function register(context: ServerContext): ServerCapabilities {
             log.error(`analysis of ${path} failed: ${String(error)}`);
           }
         }
-        const percentage = Math.floor(((index + 1) * 100) / sources.length);
-        if (percentage !== lastPercentage) {
-          lastPercentage = percentage;
-          progress.report(percentage, `${index + 1}/${sources.length} files`);
-        }
+        report(50 + Math.floor(((index + 1) * 50) / sources.length), `${index + 1}/${sources.length} files`);
         await yieldToEventLoop();
       }
       log.info(`analysed ${sources.length} workspace files in ${Date.now() - started} ms`);
     } finally {
+      cancelled.dispose();
       progress.done();
     }
   }
 
+  function stop(pass: Pass | undefined): void {
+    if (!pass) return;
+    pass.cancelled = true;
+    pass.reading.abort();
+  }
+
   function restart(): void {
-    if (current) current.cancelled = true;
+    stop(current);
     current = undefined;
     if (!context.settings.diagnostics.workspace) {
       context.diagnostics.clearBackgroundFiles();
       return;
     }
     if (context.workspaceFolders.length === 0) return;
-    const pass: Pass = { cancelled: false };
+    const pass: Pass = { cancelled: false, reading: new AbortController() };
     current = pass;
     // Not awaited: the pass runs alongside requests.
     void context.safe('workspace analysis', undefined, () => run(pass))();
@@ -138,9 +155,7 @@ export function register(context: ServerContext): ServerCapabilities {
     }),
   );
 
-  context.onShutdown(() => {
-    if (current) current.cancelled = true;
-  });
+  context.onShutdown(() => stop(current));
 
   return { workspace: { workspaceFolders: { supported: true, changeNotifications: true } } };
 }

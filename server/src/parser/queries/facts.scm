@@ -1,5 +1,6 @@
 ; Everything the livepatch source model needs from one C file, in one pass over the tree.
 ; Capture names are read by server/src/model/fileFacts.ts; keep the two in step.
+; Captures cost: every captured node is copied out of wasm, so capture only what the code reads.
 
 ; Struct variables with an initializer: klp_patch/klp_object/klp_func/klp_state tables, and any
 ; other struct the model resolves by name.
@@ -12,10 +13,12 @@
 ; Function definitions (names are dug out of the declarator chain in code).
 (function_definition) @function
 
-; Direct calls, at file scope too (module_init(f); MODULE_INFO(...); parse as calls).
+; Direct calls, at file scope too (module_init(f); MODULE_INFO(...); parse as calls). Only the
+; argument list is captured: the name is read from the text right before it (the code asks the
+; tree when the text does not tell), and the call ends where its arguments end.
 (call_expression
-  function: (identifier) @call.name
-  arguments: (argument_list) @call.arguments) @call
+  function: (identifier)
+  arguments: (argument_list) @call.arguments)
 
 ; Identifiers passed to calls: function pointers (ctor/dtor, work handlers) join the call graph.
 (argument_list (identifier) @argument_identifier)
@@ -34,7 +37,7 @@
 
 (preproc_include path: (_) @include.path) @include
 
-; Retired API type: `struct klp_reloc` (its fields show up as unknown table fields).
-((struct_specifier name: (type_identifier) @struct_use) (#eq? @struct_use "klp_reloc"))
-
-[(ERROR) (MISSING)] @syntax_error
+; Syntax errors, in tree order. MISSING nodes are zero-width: the code also uses them to know
+; which identifiers it may not measure by scanning the text.
+(ERROR) @syntax_error
+(MISSING) @syntax_missing

@@ -1,0 +1,57 @@
+/**
+ * Worker thread of the facts pool (factsWorkerPool.ts): loads tree-sitter, the C grammar and the
+ * facts query once, then turns each {path, text} it is sent into the file's facts, exactly as a
+ * file that is not open is read in the main thread (parseFileFacts: neutralise, parse within the
+ * time budget, extract, delete the tree). Facts travel back encoded (factsCodec.ts). Bundled as
+ * dist/factsWorker.js; run from the TypeScript sources under tsx in tests.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { setQueryErrorLogger } from '../parser/queries';
+import { parseFileFacts } from '../parser/sourceFile';
+import { loadCLanguage, newCParser, type CompiledWasm } from '../parser/treeSitter';
+import { encodeFacts, type EncodedFacts } from './factsCodec';
+
+export interface FactsRequest {
+  id: number;
+  path: string;
+  text: string;
+}
+
+export type FactsReply =
+  /** Loaded: requests can come. */
+  | { kind: 'ready' }
+  /** Loading failed: this worker cannot help. */
+  | { kind: 'fatal'; message: string }
+  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined }
+  /** Extraction threw: the main thread reads this file itself. */
+  | { kind: 'failed'; id: number; message: string }
+  | { kind: 'log'; message: string };
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  const reply = (message: FactsReply, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
+  let parser;
+  try {
+    // The main thread's compiled modules: their code (warm, once tiered up) is shared.
+    await loadCLanguage((workerData as { wasm?: CompiledWasm } | null)?.wasm);
+    parser = newCParser();
+  } catch (error) {
+    reply({ kind: 'fatal', message: (error as Error).stack ?? String(error) });
+    return;
+  }
+  setQueryErrorLogger((message) => reply({ kind: 'log', message }));
+  const ready = parser;
+  port.on('message', ({ id, path, text }: FactsRequest) => {
+    try {
+      const parsed = parseFileFacts(ready, path, text);
+      const { encoded, transfer } = encodeFacts(parsed.facts);
+      reply({ kind: 'facts', id, encoded, unparsable: parsed.unparsable }, transfer);
+    } catch (error) {
+      reply({ kind: 'failed', id, message: (error as Error).stack ?? String(error) });
+    }
+  });
+  reply({ kind: 'ready' });
+}
+
+void main();
