@@ -52,6 +52,11 @@ export interface AnalyzerOptions {
    * Default: the available parallelism, at most 4.
    */
   workers?: number;
+  /**
+   * A pool to read batches with instead of one of the analyzer's own (which starts on the first
+   * batch and stops with dispose()). The caller owns it: dispose() leaves it running.
+   */
+  pool?: FactsWorkerPool;
 }
 
 export interface AddFilesOptions {
@@ -120,6 +125,7 @@ export class Analyzer {
   /** Bumped when a path is opened, changed, re-read or removed: a batch result older than that is dropped. */
   private readonly pathEpochs = new Map<string, number>();
   private pool: FactsWorkerPool | undefined;
+  private readonly ownsPool: boolean;
   private readonly workers: number;
   /** The series order from the livepatch.series setting; undefined: series files, then a guess. */
   private seriesSetting: SeriesOrder | undefined;
@@ -128,7 +134,9 @@ export class Analyzer {
   log: (message: string) => void = () => {};
 
   private constructor(public kernel: KernelModel, readonly fs: FileSystemHost, private readonly parser: Parser, options: AnalyzerOptions) {
-    this.workers = Math.max(0, options.workers ?? defaultPoolSize());
+    this.pool = options.pool;
+    this.ownsPool = !options.pool;
+    this.workers = Math.max(0, options.pool ? options.pool.size : (options.workers ?? defaultPoolSize()));
   }
 
   static async create(kernel: KernelModel, fs: FileSystemHost, options: AnalyzerOptions = {}): Promise<Analyzer> {
@@ -533,7 +541,7 @@ export class Analyzer {
 
   /** Frees the trees and the parser, and stops the worker threads. */
   dispose(): void {
-    void this.pool?.terminate();
+    if (this.ownsPool) void this.pool?.terminate();
     this.pool = undefined;
     for (const s of this.sources.values()) s.dispose();
     this.sources.clear();
