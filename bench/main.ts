@@ -12,10 +12,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Analyzer, type AnalyzerOptions } from '../server/src/analysis/analyzer';
-import { defaultKernelModel } from '../server/src/kernel/load';
+import { defaultKernelModel, loadKernelModelFromText } from '../server/src/kernel/load';
 import { LspTestClient } from '../test/protocol/lspClient';
 import { defaultPoolSize, FactsWorkerPool } from '../server/src/analysis/factsWorkerPool';
 import { generateCorpus, generateKernelStyleCorpus, generateLongFile } from './corpus';
+import { seriesBench } from './series';
+import { simulationBench } from './simulation';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -128,10 +130,27 @@ async function keystrokeLatency(): Promise<void> {
   }
 }
 
+/** Issue 5's budget: a 200,000-symbol model loads (parse + validate + index) in ≤ 300 ms. */
+async function modelLoadBench(): Promise<void> {
+  const symbols = Array.from({ length: 200_000 }, (_, i) => ({ name: `fn_${i % 150_000}`, type: i % 3 ? 't' : 'T', address: (0xffffffff81000000 + i * 64).toString(16) }));
+  const json = JSON.stringify({ formatVersion: 1, release: '6.1.0-bench', version: { major: 6, minor: 1, patch: 0 }, architecture: 'x86_64', objects: { vmlinux: { symbols } }, loadedModules: [] });
+  const times: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const start = performance.now();
+    const { model } = loadKernelModelFromText(json, 'bench');
+    model!.lookup('vmlinux', 'fn_1');
+    times.push(performance.now() - start);
+  }
+  console.log(`kernel model load: 200,000 symbols (${fmt(json.length / 1024 / 1024, 1)} MiB JSON) median ${fmt(median(times))} ms incl. first lookup (budget ≤ 300 ms)`);
+}
+
 async function main(): Promise<void> {
   console.log('Livepatch Workbench benchmarks (2-core machine figures vary with load; run twice)');
   await pipelineThroughput();
   await keystrokeLatency();
+  await seriesBench();
+  await simulationBench();
+  await modelLoadBench();
   console.log(`bench process RSS: ${fmt(process.memoryUsage().rss / 1024 / 1024, 0)} MB`);
 }
 
