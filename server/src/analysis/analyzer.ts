@@ -57,6 +57,12 @@ export interface AnalyzerOptions {
    * batch and stops with dispose()). The caller owns it: dispose() leaves it running.
    */
   pool?: FactsWorkerPool;
+  /**
+   * Batches smaller than this (in characters) are parsed in this thread unless the pool's
+   * workers are already running: starting threads and warming them up costs more than it saves
+   * on a few files. Default 1 MiB.
+   */
+  minPoolBytes?: number;
 }
 
 export interface AddFilesOptions {
@@ -109,6 +115,12 @@ function isC(path: string): boolean {
   return path.endsWith('.c');
 }
 
+/** The module of a C file no Kbuild/Makefile claims: the file alone, named after it. */
+function fileGroup(path: string): ModuleGroup {
+  const name = basename(path, '.c').replace(/-/g, '_');
+  return { key: `${path}::${name}`, name, nameSource: 'file', files: [path] };
+}
+
 export class Analyzer {
   private readonly sources = new Map<string, SourceFile>();
   private readonly openPaths = new Set<string>();
@@ -127,6 +139,7 @@ export class Analyzer {
   private pool: FactsWorkerPool | undefined;
   private readonly ownsPool: boolean;
   private readonly workers: number;
+  private readonly minPoolBytes: number;
   /** The series order from the livepatch.series setting; undefined: series files, then a guess. */
   private seriesSetting: SeriesOrder | undefined;
   private readonly seriesFiles = new SeriesFiles();
@@ -137,6 +150,7 @@ export class Analyzer {
     this.pool = options.pool;
     this.ownsPool = !options.pool;
     this.workers = Math.max(0, options.pool ? options.pool.size : (options.workers ?? defaultPoolSize()));
+    this.minPoolBytes = options.minPoolBytes ?? 1024 * 1024;
   }
 
   static async create(kernel: KernelModel, fs: FileSystemHost, options: AnalyzerOptions = {}): Promise<Analyzer> {
@@ -272,7 +286,29 @@ export class Analyzer {
       else this.addFile(path);
     }
     const total = sources.length;
-    const usePool = this.workers > 0 && total > 1;
+    // Starting worker threads (and warming them up) costs more than it saves on a small batch:
+    // the files are read ahead until they reach minPoolBytes, and parsed here if they all fit.
+    // A text is taken with the path's epoch at the time it was read: if the path changes after
+    // that (re-read, opened), the text is stale and dropped.
+    type Read = { text: string | undefined; epoch: number | undefined };
+    const readAhead = new Map<string, Read>();
+    const readNow = (path: string): Read => ({ epoch: this.pathEpochs.get(path), text: this.fs.readFile(path) });
+    let usePool = this.workers > 0 && total > 1;
+    if (usePool && !this.pool?.warm) {
+      let bytes = 0;
+      for (let i = 0; i < total && bytes < this.minPoolBytes; i++) {
+        const read = readNow(sources[i]);
+        readAhead.set(sources[i], read);
+        bytes += read.text?.length ?? 0;
+      }
+      usePool = bytes >= this.minPoolBytes;
+    }
+    const read = (path: string): Read => {
+      const ahead = readAhead.get(path);
+      if (!ahead) return readNow(path);
+      readAhead.delete(path);
+      return ahead;
+    };
     if (usePool) this.pool ??= new FactsWorkerPool({ size: this.workers, log: (message) => this.log(message) });
     const pool = usePool ? this.pool : undefined;
 
@@ -280,20 +316,28 @@ export class Analyzer {
     // Files are read from disk as workers become free (a few ahead), never all at once.
     const window = pool ? pool.size * 4 : 0;
     const outcomes: Promise<Outcome>[] = [];
+    const arrived: boolean[] = [];
     const launch = (index: number) => {
       const path = sources[index];
-      const text = this.fs.readFile(path);
+      const { text, epoch } = read(path);
       if (text === undefined) return Promise.resolve<Outcome>({ kind: 'missing' });
-      const epoch = this.pathEpochs.get(path);
       return pool!.extract(path, text, signal).then(
-        (parsed): Outcome => ({ kind: 'facts', text, parsed, epoch }),
+        (parsed): Outcome => {
+          arrived[index] = true;
+          return { kind: 'facts', text, parsed, epoch };
+        },
         (error: Error): Outcome => {
+          arrived[index] = true;
           // No worker could run, or one threw on this file: it is read in this thread instead.
           if (!(error instanceof PoolUnavailableError) && !signal?.aborted) this.log(`reading ${path} in the main thread: ${error.message}`);
           return { kind: 'here' };
         },
       );
     };
+    // While this thread waits for workers, it assembles the modules it can already: a C file no
+    // build file claims and that includes no local header is a module of its own, complete.
+    const assembleAhead: string[] = [];
+    const idle = (index: number) => pool !== undefined && index < total && !arrived[index];
 
     let added = 0;
     let lastYield = Date.now();
@@ -310,11 +354,14 @@ export class Analyzer {
         if (this.pathEpochs.get(path) === outcome.epoch && !this.openPaths.has(path)) {
           this.setSource(path, SourceFile.fromFacts(path, outcome.text, outcome.parsed));
           added++;
+          if (isC(path) && outcome.parsed.facts.includes.every((i) => i.system)) assembleAhead.push(path);
         }
       } else if (outcome.kind === 'missing') {
         this.removeFile(path);
       } else if (!this.openPaths.has(path)) {
-        const text = this.fs.readFile(path);
+        const ahead = read(path);
+        // Read ahead, then changed: read it again.
+        const text = ahead.epoch === this.pathEpochs.get(path) ? ahead.text : this.fs.readFile(path);
         if (text === undefined) {
           this.removeFile(path);
         } else {
@@ -326,6 +373,7 @@ export class Analyzer {
         lastYield = Date.now();
       }
       onProgress?.(index + 1, total);
+      while (assembleAhead.length > 0 && idle(index + 1)) this.assembleAhead(assembleAhead.shift()!);
       // Results that arrived together are taken without a turn of the event loop in between: give one now and then.
       if (Date.now() - lastYield > 10) {
         await yieldToEventLoop();
@@ -333,6 +381,19 @@ export class Analyzer {
       }
     }
     return { added, cancelled: signal?.aborted === true };
+  }
+
+  /** Assembles (and caches) the model of a C file that is a module of its own, before it is asked for. */
+  private assembleAhead(path: string): void {
+    if (!this.sources.has(path) || this.claimedByKbuild(path)) return;
+    this.modelOf(fileGroup(path));
+  }
+
+  private claimedByKbuild(path: string): boolean {
+    for (const [folder, modules] of this.kbuild) {
+      for (const m of modules) if (m.objects.some((o) => join(folder, `${o}.c`) === path)) return true;
+    }
+    return false;
   }
 
   removeFile(path: string): void {
@@ -373,8 +434,7 @@ export class Analyzer {
     }
     for (const path of this.sources.keys()) {
       if (!isC(path) || claimed.has(path)) continue;
-      const name = basename(path, '.c').replace(/-/g, '_');
-      groups.push({ key: `${path}::${name}`, name, nameSource: 'file', files: [path] });
+      groups.push(fileGroup(path));
     }
     this.groupsCache = groups;
     this.seriesFiles.forget();

@@ -106,6 +106,11 @@ export class FactsWorkerPool {
     return !this.terminated && !this.givenUp();
   }
 
+  /** Whether workers are running (started by an earlier batch and not stopped for idleness). */
+  get warm(): boolean {
+    return this.slots.some((s) => s.ready && !s.dead);
+  }
+
   /** Workers currently running (started or starting). */
   get workerCount(): number {
     return this.slots.length;

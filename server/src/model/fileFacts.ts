@@ -403,8 +403,6 @@ const enum Kind {
   Define,
   FunctionDefine,
   Include,
-  SyntaxError,
-  SyntaxMissing,
 }
 
 /** The capture that identifies each pattern of facts.scm. */
@@ -418,8 +416,6 @@ const kinds = new Map<string, Kind>([
   ['define', Kind.Define],
   ['fdefine', Kind.FunctionDefine],
   ['include', Kind.Include],
-  ['syntax_error', Kind.SyntaxError],
-  ['syntax_missing', Kind.SyntaxMissing],
 ]);
 
 function capture(captures: QueryCapture[], name: string): Node | undefined {
@@ -435,6 +431,52 @@ function capture(captures: QueryCapture[], name: string): Node | undefined {
 function rangeOptions(range: { start: number; end: number } | undefined): QueryOptions | undefined {
   if (!range) return undefined;
   return { startIndex: Math.max(0, range.start - 1) * 2, endIndex: (range.end + 1) * 2 };
+}
+
+/**
+ * Syntax errors and MISSING nodes, from a second query run only on trees that have errors, over
+ * the part of the file that has them (or over `range`).
+ */
+function collectSyntax(x: Extraction, tree: Tree, facts: FileFacts, range?: { start: number; end: number }): void {
+  const root = tree.rootNode;
+  if (!root.hasError) return;
+  const query = getQuery('syntax');
+  if (!query) return;
+  let searched = range;
+  if (!searched && root.type === 'ERROR') {
+    // A file the parser gave up on: the root is the first error.
+    searched = { start: 0, end: x.parsed.length };
+  } else if (!searched) {
+    // The file-scope items with errors (a zero-width MISSING can be one): one run over their span.
+    let start = Infinity;
+    let end = -Infinity;
+    for (const child of root.children) {
+      if (!child || !child.hasError) continue;
+      start = Math.min(start, child.startIndex);
+      end = Math.max(end, child.endIndex);
+    }
+    if (start > end) return;
+    searched = { start, end };
+  }
+  for (const match of query.matches(root, rangeOptions(searched))) {
+    const c = match.captures[0];
+    if (!c) continue;
+    const node = c.node;
+    if (node.startIndex < searched.start || node.startIndex > searched.end) continue;
+    if (c.name === 'syntax_missing') {
+      x.missing.push(node.startIndex);
+      if (facts.syntaxErrors.length >= maxSyntaxErrorsPerFile) continue;
+      facts.syntaxErrors.push({ message: `syntax error: missing '${node.type}'`, location: locationOf(x, node), offset: node.startIndex });
+    } else if (c.name === 'syntax_error') {
+      if (facts.syntaxErrors.length >= maxSyntaxErrorsPerFile) continue;
+      const end = node.endIndex;
+      // A directive the grammar cannot place (#ifdef inside an initializer) is the
+      // preprocessor's business, not a syntax error.
+      if (/^\s*#/.test(x.parsed.slice(node.startIndex, end))) continue;
+      facts.syntaxErrors.push({ message: 'syntax error: the C parser could not make sense of this', location: locationOf(x, node, end), offset: node.startIndex });
+    }
+  }
+  x.missing.sort((a, b) => a - b);
 }
 
 /**
@@ -468,7 +510,9 @@ function collect(x: Extraction, tree: Tree, facts: FileFacts, query: Query, rang
         break;
       case Kind.StaticDeclaration: {
         const storage = capture(captures, 'storage')!;
-        if (textOf(x, storage) === 'static') pending.statics.push(capture(captures, 'declaration')!);
+        if (textOf(x, storage) !== 'static') break;
+        const declaration = capture(captures, 'declaration')!;
+        if (declaration.parent?.type === 'compound_statement') pending.statics.push(declaration);
         break;
       }
       case Kind.Struct: {
@@ -553,23 +597,6 @@ function collect(x: Extraction, tree: Tree, facts: FileFacts, query: Query, rang
           location: locationOf(x, node),
           offset: node.startIndex,
         });
-        break;
-      }
-      case Kind.SyntaxError: {
-        if (facts.syntaxErrors.length >= maxSyntaxErrorsPerFile) break;
-        const node = capture(captures, 'syntax_error')!;
-        const end = node.endIndex;
-        // A directive the grammar cannot place (#ifdef inside an initializer) is the
-        // preprocessor's business, not a syntax error.
-        if (/^\s*#/.test(x.parsed.slice(node.startIndex, end))) break;
-        facts.syntaxErrors.push({ message: 'syntax error: the C parser could not make sense of this', location: locationOf(x, node, end), offset: node.startIndex });
-        break;
-      }
-      case Kind.SyntaxMissing: {
-        const node = capture(captures, 'syntax_missing')!;
-        x.missing.push(node.startIndex);
-        if (facts.syntaxErrors.length >= maxSyntaxErrorsPerFile) break;
-        facts.syntaxErrors.push({ message: `syntax error: missing '${node.type}'`, location: locationOf(x, node), offset: node.startIndex });
         break;
       }
     }
@@ -675,14 +702,22 @@ function newExtraction(path: string, text: string, parsedText: string, annotatio
  * Facts of one parsed file. `parsedText` is the text the tree was parsed from (the neutralised
  * text: same length and line breaks as `text`); node texts are read from it.
  */
-export function extractFileFacts(path: string, text: string, tree: Tree, annotations: Annotation[], parsedText: string = text): FileFacts {
+export function extractFileFacts(
+  path: string,
+  text: string,
+  tree: Tree,
+  annotations: Annotation[],
+  parsedText: string = text,
+  /** The text's conditional chains when the caller has them already. */
+  conditionals: ConditionalChain[] = scanConditionals(text),
+): FileFacts {
   const facts = emptyFacts(path);
-  facts.conditionals = scanConditionals(text);
+  facts.conditionals = conditionals;
   const query = getQuery('facts');
   if (!query) return facts;
   const x = newExtraction(path, text, parsedText, annotations);
   const pending = collect(x, tree, facts, query);
-  x.missing.sort((a, b) => a - b);
+  collectSyntax(x, tree, facts);
   facts.functions.sort((a, b) => a.startOffset - b.startOffset);
   resolve(x, pending, new FunctionSpans(facts.functions), facts);
   collectStructUses(x, tree, facts);
@@ -758,60 +793,79 @@ interface Shift {
   newEndCharacter: number;
 }
 
-function shiftPosition(s: Shift, p: Position): Position {
-  if (p.line > s.oldEndLine) return s.newEndLine === s.oldEndLine ? p : { line: p.line + (s.newEndLine - s.oldEndLine), character: p.character };
-  if (p.line === s.oldEndLine) return { line: s.newEndLine, character: p.character + (s.newEndCharacter - s.oldEndCharacter) };
-  return p;
+/*
+ * Facts after the edited region move in place: the previous facts belong to the previous
+ * version of the file, which is gone. Nothing is allocated for them, which keeps keystrokes from
+ * feeding the garbage collector thousands of objects. (A model assembled from the previous facts
+ * sees the move too; it is stale anyway and is assembled again before use.)
+ */
+
+function shiftPosition(s: Shift, p: Position): void {
+  if (p.line > s.oldEndLine) {
+    p.line += s.newEndLine - s.oldEndLine;
+  } else if (p.line === s.oldEndLine) {
+    p.line = s.newEndLine;
+    p.character += s.newEndCharacter - s.oldEndCharacter;
+  }
 }
 
-/** Locations are shared, never mutated: one on a later line than the edit stays the same object when no line was added or removed. */
-function shiftLocation(s: Shift, l: Location): Location {
-  if (s.newEndLine === s.oldEndLine && l.range.start.line > s.oldEndLine) return l;
-  return { file: l.file, range: { start: shiftPosition(s, l.range.start), end: shiftPosition(s, l.range.end) } };
+function shiftLocation(s: Shift, l: Location): void {
+  // On a later line than the edit, and no line added or removed: nothing moves.
+  if (s.newEndLine === s.oldEndLine && l.range.start.line > s.oldEndLine) return;
+  shiftPosition(s, l.range.start);
+  if (l.range.end !== l.range.start) shiftPosition(s, l.range.end);
 }
 
-function shiftInit(s: Shift, value: InitValue): InitValue {
-  if (value.kind === 'expression') return { ...value, location: shiftLocation(s, value.location) };
-  const entries = value.entries.map((e) => {
-    const entry: InitEntry = { ...e, value: shiftInit(s, e.value), location: shiftLocation(s, e.location), offset: e.offset + s.delta };
-    if (e.fieldLocation) entry.fieldLocation = shiftLocation(s, e.fieldLocation);
-    return entry;
-  });
-  return { ...value, entries, location: shiftLocation(s, value.location), closeOffset: value.closeOffset + s.delta };
+function shiftInit(s: Shift, value: InitValue): void {
+  shiftLocation(s, value.location);
+  if (value.kind === 'expression') return;
+  value.closeOffset += s.delta;
+  for (const entry of value.entries) {
+    shiftInit(s, entry.value);
+    shiftLocation(s, entry.location);
+    if (entry.fieldLocation) shiftLocation(s, entry.fieldLocation);
+    entry.offset += s.delta;
+  }
 }
 
 /** Facts with an offset and a location (most kinds). */
-function shiftLocated<T extends { location: Location; offset: number }>(s: Shift, item: T): T {
-  return { ...item, location: shiftLocation(s, item.location), offset: item.offset + s.delta };
+function shiftLocated(s: Shift, item: { location: Location; offset: number }): void {
+  shiftLocation(s, item.location);
+  item.offset += s.delta;
 }
 
 /**
  * Facts of one kind after an edit: those before the region as they were, the region's fresh
  * ones, those after it moved. Undefined when the previous facts are not in offset order (the
- * splice would then not be what a full extraction gives).
+ * splice would then not be what a full extraction gives; the caller then reads everything).
  */
-function splice<T>(previous: T[], fresh: T[], offsetOf: (item: T) => number, start: number, oldEnd: number, shift: (item: T) => T): T[] | undefined {
-  const result: T[] = [];
+function splice<T>(previous: T[], fresh: T[], offsetOf: (item: T) => number, start: number, oldEnd: number, shift: (item: T) => void): T[] | undefined {
   let last = -Infinity;
-  let i = 0;
-  for (; i < previous.length; i++) {
-    const offset = offsetOf(previous[i]);
+  let before = 0;
+  for (; before < previous.length; before++) {
+    const offset = offsetOf(previous[before]);
     if (offset < last) return undefined;
     last = offset;
     if (offset >= start) break;
-    result.push(previous[i]);
   }
-  for (; i < previous.length && offsetOf(previous[i]) <= oldEnd; i++) {
+  let after = before;
+  for (; after < previous.length; after++) {
+    const offset = offsetOf(previous[after]);
+    if (offset < last) return undefined;
+    last = offset;
+    if (offset > oldEnd) break;
+  }
+  for (let i = after + 1; i < previous.length; i++) {
     const offset = offsetOf(previous[i]);
     if (offset < last) return undefined;
     last = offset;
   }
+  // Checked: now move.
+  const result = previous.slice(0, before);
   for (const item of fresh) result.push(item);
-  for (; i < previous.length; i++) {
-    const offset = offsetOf(previous[i]);
-    if (offset < last) return undefined;
-    last = offset;
-    result.push(shift(previous[i]));
+  for (let i = after; i < previous.length; i++) {
+    shift(previous[i]);
+    result.push(previous[i]);
   }
   return result;
 }
@@ -841,6 +895,8 @@ export function updateFileFacts(
   annotations: Annotation[],
   parsedText: string,
   dirty: { start: number; end: number },
+  /** The new text's conditional chains when the caller has them already. */
+  conditionals?: ConditionalChain[],
 ): FileFacts | undefined {
   if (previous.path !== path || previous.syntaxErrors.length >= maxSyntaxErrorsPerFile) return undefined;
   const query = getQuery('facts');
@@ -880,7 +936,7 @@ export function updateFileFacts(
   const fresh = emptyFacts(path);
   const range = { start, end };
   const pending = collect(x, tree, fresh, query, range);
-  x.missing.sort((a, b) => a - b);
+  collectSyntax(x, tree, fresh, range);
   fresh.functions.sort((a, b) => a.startOffset - b.startOffset);
 
   const newEnd = x.lines.position(end);
@@ -888,34 +944,33 @@ export function updateFileFacts(
   const lineStart = oldEnd > 0 ? previousText.lastIndexOf('\n', oldEnd - 1) + 1 : 0;
   const s: Shift = { delta, oldEndLine, oldEndCharacter: oldEnd - lineStart, newEndLine: newEnd.line, newEndCharacter: newEnd.character };
 
-  const functions = splice(previous.functions, fresh.functions, (f) => f.startOffset, start, oldEnd, (f) => ({
-    ...f,
-    location: shiftLocation(s, f.location),
-    nameLocation: shiftLocation(s, f.nameLocation),
-    startOffset: f.startOffset + delta,
-    endOffset: f.endOffset + delta,
-  }));
+  const functions = splice(previous.functions, fresh.functions, (f) => f.startOffset, start, oldEnd, (f) => {
+    shiftLocation(s, f.location);
+    shiftLocation(s, f.nameLocation);
+    f.startOffset += delta;
+    f.endOffset += delta;
+  });
   if (!functions || !nonOverlapping(functions)) return undefined;
   resolve(x, pending, new FunctionSpans(functions), fresh);
   collectStructUses(x, tree, fresh, range);
 
   const byOffset = (item: { offset: number }) => item.offset;
-  const located = <T extends { location: Location; offset: number }>(item: T) => shiftLocated(s, item);
-  const structVariables = splice(previous.structVariables, fresh.structVariables, byOffset, start, oldEnd, (v) => ({
-    ...v,
-    value: shiftInit(s, v.value) as InitList,
-    location: shiftLocation(s, v.location),
-    nameLocation: shiftLocation(s, v.nameLocation),
-    offset: v.offset + delta,
-  }));
-  const calls = splice(previous.calls, fresh.calls, byOffset, start, oldEnd, (c) => ({
-    ...c,
-    arguments: c.arguments.length === 0 ? c.arguments : c.arguments.map((a) => ({ ...a, location: shiftLocation(s, a.location) })),
-    location: shiftLocation(s, c.location),
-    nameLocation: shiftLocation(s, c.nameLocation),
-    offset: c.offset + delta,
-  }));
-  const functionReferences = splice(previous.functionReferences, fresh.functionReferences, byOffset, start, oldEnd, (r) => ({ ...r, offset: r.offset + delta }));
+  const located = (item: { location: Location; offset: number }) => shiftLocated(s, item);
+  const structVariables = splice(previous.structVariables, fresh.structVariables, byOffset, start, oldEnd, (v) => {
+    shiftInit(s, v.value);
+    shiftLocation(s, v.location);
+    shiftLocation(s, v.nameLocation);
+    v.offset += delta;
+  });
+  const calls = splice(previous.calls, fresh.calls, byOffset, start, oldEnd, (c) => {
+    for (const a of c.arguments) shiftLocation(s, a.location);
+    shiftLocation(s, c.location);
+    shiftLocation(s, c.nameLocation);
+    c.offset += delta;
+  });
+  const functionReferences = splice(previous.functionReferences, fresh.functionReferences, byOffset, start, oldEnd, (r) => {
+    r.offset += delta;
+  });
   const returns = splice(previous.returns, fresh.returns, byOffset, start, oldEnd, located);
   const staticLocals = splice(previous.staticLocals, fresh.staticLocals, byOffset, start, oldEnd, located);
   const defines = splice(previous.defines, fresh.defines, byOffset, start, oldEnd, located);
@@ -936,7 +991,7 @@ export function updateFileFacts(
     staticLocals,
     defines,
     includes,
-    conditionals: scanConditionals(text),
+    conditionals: conditionals ?? scanConditionals(text),
     structUses,
     designators,
     syntaxErrors: syntaxErrors.length > maxSyntaxErrorsPerFile ? syntaxErrors.slice(0, maxSyntaxErrorsPerFile) : syntaxErrors,

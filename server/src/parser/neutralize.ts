@@ -66,18 +66,16 @@ function isIdentifierPart(code: number): boolean {
 }
 
 /**
- * Scans identifiers outside comments, strings and preprocessor lines (a `#define __init ...`
- * must stay intact) and blanks the known annotations. Newlines inside a blanked argument list
- * are kept so line numbers never move.
+ * The annotation scan from `from` (a line start, or 0) on. Records the annotations it blanks and
+ * the "safe" line starts it passes: line starts reached at file level of the scan (not inside a
+ * comment, a directive, a string or an annotation's argument list), where everything after
+ * depends only on the text after. Stops at the first safe line start `stop` accepts.
  */
-export function neutralizeAnnotations(source: string): NeutralizedText {
-  const annotations: Annotation[] = [];
-  let out: string[] | undefined;
+function scanAnnotations(source: string, from: number, annotations: Annotation[], safe: number[], stop?: (lineStart: number) => boolean): number {
   const n = source.length;
-  let i = 0;
+  let i = from;
   let lineStart = true;
   const blank = (start: number, end: number) => {
-    out ??= [];
     annotations.push({ name: source.slice(start, end).match(/^[A-Za-z_0-9]+/)?.[0] ?? '', start, end });
   };
   while (i < n) {
@@ -85,6 +83,8 @@ export function neutralizeAnnotations(source: string): NeutralizedText {
     if (c === 10) {
       lineStart = true;
       i++;
+      safe.push(i);
+      if (stop?.(i)) return i;
       continue;
     }
     if (c === 32 || c === 9 || c === 13) {
@@ -143,7 +143,7 @@ export function neutralizeAnnotations(source: string): NeutralizedText {
       if (!mayStartAnnotation[c] || i - start > longestWord) continue;
       const word = source.slice(start, i);
       if (word === 'static') {
-        const next = /^\s+([A-Z_][A-Z0-9_]*)\s*\(/.exec(source.slice(i, i + 64));
+        const next = /^\s+([A-Z_][A-Z0-9_]*)\s*\(/.exec(source.slice(i, i + staticLookahead));
         if (next && definitionMacros.has(next[1])) blank(start, i);
         continue;
       }
@@ -173,16 +173,98 @@ export function neutralizeAnnotations(source: string): NeutralizedText {
     }
     i++;
   }
-  if (!out) return { text: source, annotations };
+  return n;
+}
+
+/** How far after `static` the scan looks for a definition macro. */
+const staticLookahead = 64;
+
+/** `source[from, to)` with the annotations in it (sorted, inside the range) blanked. */
+function blankedSegment(source: string, annotations: Annotation[], from: number, to: number): string {
   const pieces: string[] = [];
-  let last = 0;
+  let last = from;
   for (const a of annotations) {
     pieces.push(source.slice(last, a.start));
     pieces.push(source.slice(a.start, a.end).replace(/[^\r\n]/g, ' '));
     last = a.end;
   }
-  pieces.push(source.slice(last));
-  return { text: pieces.join(''), annotations };
+  pieces.push(source.slice(last, to));
+  return pieces.join('');
+}
+
+/**
+ * Scans identifiers outside comments, strings and preprocessor lines (a `#define __init ...`
+ * must stay intact) and blanks the known annotations. Newlines inside a blanked argument list
+ * are kept so line numbers never move.
+ */
+export function neutralizeAnnotations(source: string): NeutralizedText {
+  return neutralizeAnnotationsWithState(source).result;
+}
+
+/** Index of the last element <= value in a sorted array, or -1. */
+function lastAtMost(sorted: number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
+function includes(sorted: number[], value: number): boolean {
+  const i = lastAtMost(sorted, value);
+  return i >= 0 && sorted[i] === value;
+}
+
+/** What an edited text's neutralisation is updated from. */
+interface AnnotationScan {
+  source: string;
+  result: NeutralizedText;
+  /** Safe line starts (see scanAnnotations), sorted. */
+  safe: number[];
+}
+
+function neutralizeAnnotationsWithState(source: string): AnnotationScan {
+  const annotations: Annotation[] = [];
+  const safe: number[] = [];
+  scanAnnotations(source, 0, annotations, safe);
+  const text = annotations.length === 0 ? source : blankedSegment(source, annotations, 0, source.length);
+  return { source, result: { text, annotations }, safe };
+}
+
+/**
+ * The scan of an edited text from the previous one: scanned again from a safe line start far
+ * enough before the edit (a `static` looks 64 characters ahead) until, after the edit, the scan
+ * meets a line start that was safe before too; there the previous results, moved, take over.
+ * `[editStart, editEnd]` covers every changed character (new offsets); the text after it is the
+ * previous text after editEnd - delta.
+ */
+function updateAnnotationScan(previous: AnnotationScan, source: string, editStart: number, editEnd: number): { scan: AnnotationScan; changedStart: number; changedEnd: number } {
+  const delta = source.length - previous.source.length;
+  const r = lastAtMost(previous.safe, editStart - staticLookahead);
+  const restart = r >= 0 ? previous.safe[r] : 0;
+  const fresh: Annotation[] = [];
+  const freshSafe: number[] = [];
+  const resumed = scanAnnotations(source, restart, fresh, freshSafe, (lineStart) => lineStart >= editEnd && includes(previous.safe, lineStart - delta));
+  const old = previous.result.annotations;
+  let before = 0;
+  while (before < old.length && old[before].start < restart) before++;
+  const annotations = old.slice(0, before);
+  for (const a of fresh) annotations.push(a);
+  const safe = previous.safe.slice(0, r + 1);
+  for (const p of freshSafe) safe.push(p);
+  let text = previous.result.text.slice(0, restart) + (fresh.length === 0 ? source.slice(restart, resumed) : blankedSegment(source, fresh, restart, resumed));
+  if (resumed < source.length) {
+    const oldResumed = resumed - delta;
+    let after = before;
+    while (after < old.length && old[after].start < oldResumed) after++;
+    for (let i = after; i < old.length; i++) annotations.push({ name: old[i].name, start: old[i].start + delta, end: old[i].end + delta });
+    for (let i = lastAtMost(previous.safe, oldResumed) + 1; i < previous.safe.length; i++) safe.push(previous.safe[i] + delta);
+    text += previous.result.text.slice(oldResumed);
+  }
+  return { scan: { source, result: { text, annotations }, safe }, changedStart: restart, changedEnd: resumed };
 }
 
 /**
@@ -194,60 +276,170 @@ export function neutralizeAnnotations(source: string): NeutralizedText {
  * the grammar, which handles them.
  */
 export function neutralizeInitializerDirectives(source: string): string {
-  const blanks: [number, number][] = [];
+  return neutralizeDirectivesWithState(source).text;
+}
+
+/**
+ * The directive scan from `from` (a line start at brace depth 0, or 0) on, `lastSignificant`
+ * being the code of the last significant character before it. Records the directive lines to
+ * blank, and the line starts it passes at brace depth 0 with the last significant character
+ * there; stops at the first such line start `stop` accepts.
+ */
+function scanDirectives(
+  source: string,
+  from: number,
+  lastSignificantAtFrom: number,
+  blanks: [number, number][],
+  safe: number[],
+  safeLast: number[],
+  stop?: (lineStart: number, lastSignificant: number) => boolean,
+): number {
   const braces: boolean[] = []; // true: the brace opens an initializer list
-  let lastSignificant = '';
+  // Character code of the last significant character (0: none yet; 65 stands for any word).
+  let lastSignificant = lastSignificantAtFrom;
   let lineStart = true;
   const n = source.length;
-  let i = 0;
+  let i = from;
   while (i < n) {
-    const c = source[i];
-    if (c === '\n') {
+    const c = source.charCodeAt(i);
+    if (c === 10) {
       lineStart = true;
       i++;
+      if (braces.length === 0) {
+        safe.push(i);
+        safeLast.push(lastSignificant);
+        if (stop?.(i, lastSignificant)) return i;
+      }
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\r') {
+    if (c === 32 || c === 9 || c === 13) {
       i++;
       continue;
     }
-    if (lineStart && c === '#') {
+    if (lineStart && c === 35 /* # */) {
       const start = i;
-      while (i < n && !(source[i] === '\n' && source[i - 1] !== '\\')) i++;
-      const directive = /^#\s*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/.exec(source.slice(start, Math.min(i, start + 16)));
-      if (directive && braces[braces.length - 1]) blanks.push([start, i]);
+      while (i < n && !(source.charCodeAt(i) === 10 && source.charCodeAt(i - 1) !== 92)) i++;
+      if (braces[braces.length - 1]) {
+        const directive = /^#\s*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b/.exec(source.slice(start, Math.min(i, start + 16)));
+        if (directive) blanks.push([start, i]);
+      }
       continue;
     }
     lineStart = false;
-    if (c === '/' && source[i + 1] === '/') {
+    if (isIdentifierPart(c)) {
+      // A word or number: nothing in it opens or closes anything.
+      do i++;
+      while (i < n && isIdentifierPart(source.charCodeAt(i)));
+      lastSignificant = 65;
+      continue;
+    }
+    if (c === 47 /* / */ && source.charCodeAt(i + 1) === 47) {
       const eol = source.indexOf('\n', i);
       i = eol < 0 ? n : eol;
       continue;
     }
-    if (c === '/' && source[i + 1] === '*') {
+    if (c === 47 && source.charCodeAt(i + 1) === 42) {
       const close = source.indexOf('*/', i + 2);
       i = close < 0 ? n : close + 2;
       continue;
     }
-    if (c === '"' || c === "'") {
+    if (c === 34 /* " */ || c === 39 /* ' */) {
       i++;
-      while (i < n && source[i] !== c && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1;
+      while (i < n) {
+        const d = source.charCodeAt(i);
+        if (d === c || d === 10) break;
+        i += d === 92 ? 2 : 1;
+      }
       i++;
       lastSignificant = c;
       continue;
     }
-    if (c === '{') braces.push(lastSignificant === '=' || lastSignificant === ',' || (lastSignificant === '{' && braces[braces.length - 1] === true));
-    else if (c === '}') braces.pop();
+    if (c === 123 /* { */) braces.push(lastSignificant === 61 /* = */ || lastSignificant === 44 /* , */ || (lastSignificant === 123 && braces[braces.length - 1] === true));
+    else if (c === 125 /* } */) braces.pop();
     lastSignificant = c;
     i++;
   }
-  if (blanks.length === 0) return source;
+  return n;
+}
+
+function blankedRanges(source: string, blanks: [number, number][], from: number, to: number): string {
   const pieces: string[] = [];
-  let last = 0;
+  let last = from;
   for (const [start, end] of blanks) {
     pieces.push(source.slice(last, start), source.slice(start, end).replace(/[^\r\n]/g, ' '));
     last = end;
   }
-  pieces.push(source.slice(last));
+  pieces.push(source.slice(last, to));
   return pieces.join('');
+}
+
+interface DirectiveScan {
+  /** The text scanned (annotations already blanked) and the result. */
+  input: string;
+  text: string;
+  safe: number[];
+  safeLast: number[];
+}
+
+function neutralizeDirectivesWithState(input: string): DirectiveScan {
+  const blanks: [number, number][] = [];
+  const safe: number[] = [];
+  const safeLast: number[] = [];
+  scanDirectives(input, 0, 0, blanks, safe, safeLast);
+  return { input, text: blanks.length === 0 ? input : blankedRanges(input, blanks, 0, input.length), safe, safeLast };
+}
+
+/** Like updateAnnotationScan, for the directive scan (which also carries the last significant character). */
+function updateDirectiveScan(previous: DirectiveScan, input: string, editStart: number, editEnd: number): DirectiveScan {
+  const delta = input.length - previous.input.length;
+  const r = lastAtMost(previous.safe, editStart);
+  const restart = r >= 0 ? previous.safe[r] : 0;
+  const blanks: [number, number][] = [];
+  const safe = previous.safe.slice(0, r + 1);
+  const safeLast = previous.safeLast.slice(0, r + 1);
+  const resumed = scanDirectives(input, restart, r >= 0 ? previous.safeLast[r] : 0, blanks, safe, safeLast, (lineStart, last) => {
+    if (lineStart < editEnd) return false;
+    const i = lastAtMost(previous.safe, lineStart - delta);
+    return i >= 0 && previous.safe[i] === lineStart - delta && previous.safeLast[i] === last;
+  });
+  let text = previous.text.slice(0, restart) + (blanks.length === 0 ? input.slice(restart, resumed) : blankedRanges(input, blanks, restart, resumed));
+  if (resumed < input.length) {
+    const oldResumed = resumed - delta;
+    for (let i = lastAtMost(previous.safe, oldResumed) + 1; i < previous.safe.length; i++) {
+      safe.push(previous.safe[i] + delta);
+      safeLast.push(previous.safeLast[i]);
+    }
+    text += previous.text.slice(oldResumed);
+  }
+  return { input, text, safe, safeLast };
+}
+
+/**
+ * Both neutralisations of a source (annotations, then initializer directives), with what they
+ * need to be updated after an edit instead of redone (see updateNeutralization).
+ */
+export interface Neutralization {
+  source: string;
+  /** The text to parse. */
+  text: string;
+  annotations: Annotation[];
+  annotationScan: AnnotationScan;
+  directiveScan: DirectiveScan;
+}
+
+export function neutralize(source: string): Neutralization {
+  const annotationScan = neutralizeAnnotationsWithState(source);
+  const directiveScan = neutralizeDirectivesWithState(annotationScan.result.text);
+  return { source, text: directiveScan.text, annotations: annotationScan.result.annotations, annotationScan, directiveScan };
+}
+
+/**
+ * The neutralisation of an edited source, re-scanning only around the edit; exactly what
+ * neutralize(source) gives. `[editStart, editEnd]` (new offsets) covers every changed character;
+ * the text after it is the previous text after editEnd minus the length change.
+ */
+export function updateNeutralization(previous: Neutralization, source: string, editStart: number, editEnd: number): Neutralization {
+  const { scan: annotationScan, changedStart, changedEnd } = updateAnnotationScan(previous.annotationScan, source, editStart, editEnd);
+  const directiveScan = updateDirectiveScan(previous.directiveScan, annotationScan.result.text, changedStart, changedEnd);
+  return { source, text: directiveScan.text, annotations: annotationScan.result.annotations, annotationScan, directiveScan };
 }

@@ -8,7 +8,8 @@
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import type { Position } from '../model/location';
 import { emptyFacts, extractFileFacts, updateFileFacts, type FileFacts } from '../model/fileFacts';
-import { neutralizeAnnotations, neutralizeInitializerDirectives, type Annotation } from './neutralize';
+import { scanConditionalsWithState, updateConditionalScan, type ConditionalScan } from '../preprocess/directives';
+import { neutralize, updateNeutralization, type Annotation, type Neutralization } from './neutralize';
 
 /** Parsing stops after this long; a file that takes longer is reported, not hung on. */
 const parseBudgetMs = 3000;
@@ -60,14 +61,19 @@ interface Parsed {
   tree: Tree | undefined;
   parsedText: string;
   annotations: Annotation[];
+  neutralization: Neutralization | undefined;
   unparsable: string | undefined;
 }
 
-/** Neutralise and parse (incrementally when `oldTree` is given, already edited) within the time budget. */
-function parseText(parser: Parser, text: string, oldTree: Tree | undefined): Parsed {
-  if (looksBinary(text)) return { tree: undefined, parsedText: text, annotations: [], unparsable: binaryMessage };
-  const neutralized = neutralizeAnnotations(text);
-  const parsedText = neutralizeInitializerDirectives(neutralized.text);
+/**
+ * Neutralise and parse (incrementally when `oldTree` is given, already edited) within the time
+ * budget. The neutralisation is updated from `previous` when given, `edited` covering the
+ * characters changed since.
+ */
+function parseText(parser: Parser, text: string, oldTree: Tree | undefined, previous?: { neutralization: Neutralization; edited: Dirty }): Parsed {
+  if (looksBinary(text)) return { tree: undefined, parsedText: text, annotations: [], neutralization: undefined, unparsable: binaryMessage };
+  const neutralized = previous ? updateNeutralization(previous.neutralization, text, previous.edited.start, previous.edited.end) : neutralize(text);
+  const parsedText = neutralized.text;
   const deadline = Date.now() + parseBudgetMs;
   let tree: Tree | null = null;
   try {
@@ -77,7 +83,7 @@ function parseText(parser: Parser, text: string, oldTree: Tree | undefined): Par
   }
   // A parse stopped by the budget would otherwise resume on the parser's next call.
   if (!tree) parser.reset();
-  return { tree: tree ?? undefined, parsedText, annotations: neutralized.annotations, unparsable: tree ? undefined : overBudgetMessage };
+  return { tree: tree ?? undefined, parsedText, annotations: neutralized.annotations, neutralization: neutralized, unparsable: tree ? undefined : overBudgetMessage };
 }
 
 /**
@@ -110,43 +116,40 @@ export class SourceFile {
   /** The neutralised text the tree was parsed from. */
   private parsedText = '';
   /** Open documents: the facts last extracted and the texts they were read from... */
-  private base: { facts: FileFacts; text: string; parsedText: string } | undefined;
+  private base: { facts: FileFacts; text: string; parsedText: string; conditionals: ConditionalScan } | undefined;
   /** ...and what changed since (edits and re-shaped tree ranges), so facts can be updated in place. */
   private dirty: Dirty | undefined;
+  /** Open documents: the last neutralisation, and the characters edited since. */
+  private neutralization: Neutralization | undefined;
+  private edited: Dirty | undefined;
   /** Set when the file could not be parsed at all (binary, over the time budget). */
   unparsable: string | undefined;
   /** Changes on every change (and differs between two reads of a file), so module results can be cached against it. */
   version = 0;
 
-  constructor(readonly path: string, private textValue: string, private readonly parser: Parser, private readonly keepTree: boolean) {
+  /**
+   * An open document (`keepTree`) keeps its tree and is edited; a file that is not open is read
+   * at once (or comes with its facts read elsewhere, `parsed`, and needs no parser).
+   */
+  constructor(readonly path: string, private textValue: string, private readonly parser: Parser | undefined, private readonly keepTree: boolean, parsed?: ParsedFacts) {
     if (keepTree) {
       this.reparse(undefined);
-    } else {
-      const parsed = parseFileFacts(parser, path, textValue);
-      this.version = ++lastVersion;
-      this.cachedFacts = parsed.facts;
-      this.unparsable = parsed.unparsable;
+      return;
     }
+    parsed ??= parseFileFacts(this.requireParser(), path, textValue);
+    this.version = ++lastVersion;
+    this.cachedFacts = parsed.facts;
+    this.unparsable = parsed.unparsable;
   }
 
   /** A file that is not open, whose facts were extracted elsewhere (a worker thread). */
   static fromFacts(path: string, text: string, parsed: ParsedFacts): SourceFile {
-    const source: SourceFile = Object.create(SourceFile.prototype);
-    Object.assign(source, {
-      path,
-      textValue: text,
-      parser: undefined,
-      keepTree: false,
-      tree: undefined,
-      cachedFacts: parsed.facts,
-      annotations: [],
-      parsedText: '',
-      base: undefined,
-      dirty: undefined,
-      unparsable: parsed.unparsable,
-      version: ++lastVersion,
-    });
-    return source;
+    return new SourceFile(path, text, undefined, false, parsed);
+  }
+
+  private requireParser(): Parser {
+    if (!this.parser) throw new Error(`${this.path}: a source read elsewhere cannot be parsed again`);
+    return this.parser;
   }
 
   get text(): string {
@@ -184,6 +187,7 @@ export class SourceFile {
       this.tree.edit(new Edit({ startIndex, oldEndIndex, newEndIndex, startPosition, oldEndPosition, newEndPosition }));
       this.textValue = after;
       this.dirty = throughEdit(this.dirty, startIndex, oldEndIndex, newEndIndex);
+      this.edited = throughEdit(this.edited, startIndex, oldEndIndex, newEndIndex);
     }
     this.reparse(this.tree);
   }
@@ -198,7 +202,10 @@ export class SourceFile {
   private reparse(oldTree: Tree | undefined): void {
     this.version = ++lastVersion;
     this.cachedFacts = undefined;
-    const parsed = parseText(this.parser, this.textValue, oldTree);
+    const previous = oldTree && this.neutralization && this.edited ? { neutralization: this.neutralization, edited: this.edited } : undefined;
+    const parsed = parseText(this.requireParser(), this.textValue, oldTree, previous);
+    this.neutralization = this.keepTree ? parsed.neutralization : undefined;
+    this.edited = undefined;
     this.unparsable = parsed.unparsable;
     this.annotations = parsed.annotations;
     this.parsedText = parsed.parsedText;
@@ -224,10 +231,17 @@ export class SourceFile {
     if (!this.cachedFacts) {
       if (!this.tree) {
         this.cachedFacts = emptyFacts(this.path);
+      } else if (!this.keepTree) {
+        this.cachedFacts = extractFileFacts(this.path, this.textValue, this.tree, this.annotations, this.parsedText);
       } else {
-        const updated = this.base && this.dirty ? this.updatedFacts(this.base, this.dirty) : undefined;
-        this.cachedFacts = updated ?? extractFileFacts(this.path, this.textValue, this.tree, this.annotations, this.parsedText);
-        if (this.keepTree) this.base = { facts: this.cachedFacts, text: this.textValue, parsedText: this.parsedText };
+        // An open document: from the previous facts when it can, and keeps what the next update needs.
+        const base = this.base;
+        const dirty = this.dirty;
+        const conditionals =
+          base && dirty ? updateConditionalScan(base.conditionals, this.textValue.length - base.text.length, this.textValue, dirty.start, dirty.end) : scanConditionalsWithState(this.textValue);
+        const updated = base && dirty ? this.updatedFacts(base, dirty, conditionals) : undefined;
+        this.cachedFacts = updated ?? extractFileFacts(this.path, this.textValue, this.tree, this.annotations, this.parsedText, conditionals.chains);
+        this.base = { facts: this.cachedFacts, text: this.textValue, parsedText: this.parsedText, conditionals };
         this.dirty = undefined;
       }
     }
@@ -235,7 +249,7 @@ export class SourceFile {
   }
 
   /** Facts of an edited open document from the previous ones, or undefined to read them all again. */
-  private updatedFacts(base: { facts: FileFacts; text: string; parsedText: string }, dirty: Dirty): FileFacts | undefined {
+  private updatedFacts(base: { facts: FileFacts; text: string; parsedText: string }, dirty: Dirty, conditionals: ConditionalScan): FileFacts | undefined {
     const text = this.textValue;
     const parsedText = this.parsedText;
     const delta = text.length - base.text.length;
@@ -255,7 +269,7 @@ export class SourceFile {
       while (i > end && parsedText.charCodeAt(i - 1) === base.parsedText.charCodeAt(i - 1 - delta)) i--;
       end = i;
     }
-    return updateFileFacts(base.facts, base.text, this.path, text, this.tree!, this.annotations, parsedText, { start, end });
+    return updateFileFacts(base.facts, base.text, this.path, text, this.tree!, this.annotations, parsedText, { start, end }, conditionals.chains);
   }
 
   private dropTree(): void {

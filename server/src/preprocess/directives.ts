@@ -22,11 +22,81 @@ function mayBeDirective(text: string, start: number, end: number): boolean {
 
 export function scanConditionals(text: string): ConditionalChain[] {
   const chains: ConditionalChain[] = [];
+  scanLines(text, 0, chains, []);
+  return chains;
+}
+
+/** The chains of a text and its "safe" line starts: no chain open, not in a comment. */
+export interface ConditionalScan {
+  chains: ConditionalChain[];
+  safe: number[];
+}
+
+export function scanConditionalsWithState(text: string): ConditionalScan {
+  const chains: ConditionalChain[] = [];
+  const safe: number[] = [];
+  scanLines(text, 0, chains, safe);
+  return { chains, safe };
+}
+
+/** Index of the last element <= value in a sorted array, or -1. */
+function lastAtMost(sorted: number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
+/**
+ * The scan of an edited text from the previous one (of a text `delta` characters shorter):
+ * again from the last safe line start before the edit, until a line start after it that was
+ * safe before too; the chains after it are the previous ones, moved (copies: the previous are
+ * left as they were). Exactly scanConditionalsWithState(text). `[editStart, editEnd]` covers
+ * every changed character (new offsets).
+ */
+export function updateConditionalScan(previous: ConditionalScan, delta: number, text: string, editStart: number, editEnd: number): ConditionalScan {
+  const r = lastAtMost(previous.safe, editStart);
+  const restart = r >= 0 ? previous.safe[r] : 0;
+  const old = previous.chains;
+  let before = 0;
+  while (before < old.length && old[before].branches[0].start <= restart) before++;
+  const chains = old.slice(0, before);
+  const safe = previous.safe.slice(0, r + 1);
+  const resumed = scanLines(text, restart, chains, safe, (lineStart) => {
+    if (lineStart < editEnd) return false;
+    const i = lastAtMost(previous.safe, lineStart - delta);
+    return i >= 0 && previous.safe[i] === lineStart - delta;
+  });
+  if (resumed < text.length) {
+    const oldResumed = resumed - delta;
+    let after = before;
+    while (after < old.length && old[after].branches[0].start <= oldResumed) after++;
+    for (let i = after; i < old.length; i++) {
+      chains.push({ branches: old[i].branches.map((b) => ({ kind: b.kind, condition: b.condition, start: b.start + delta, end: b.end + delta })) });
+    }
+    for (let i = lastAtMost(previous.safe, oldResumed) + 1; i < previous.safe.length; i++) safe.push(previous.safe[i] + delta);
+  }
+  return { chains, safe };
+}
+
+/**
+ * The line scan from `from` (a safe line start, or 0) on: fills `chains`, records the safe line
+ * starts it reaches after `from`, and stops at the first one `stop` accepts.
+ */
+function scanLines(text: string, from: number, chains: ConditionalChain[], safe: number[], stop?: (lineStart: number) => boolean): number {
   const stack: OpenChain[] = [];
   let inComment = false;
-  let offset = 0;
+  let offset = from;
   const length = text.length;
   while (offset < length) {
+    if (offset > from && stack.length === 0 && !inComment) {
+      safe.push(offset);
+      if (stop?.(offset)) return offset;
+    }
     let end = text.indexOf('\n', offset);
     if (end < 0) end = length;
     // Join backslash continuations into one logical line.
@@ -84,5 +154,5 @@ export function scanConditionals(text: string): ConditionalChain[] {
     offset = lineEnd;
     if (end >= length) break;
   }
-  return chains;
+  return length;
 }

@@ -148,8 +148,9 @@ describe('Analyzer.addFiles', () => {
   const memoryFs = (extra: Map<string, string>): FileSystemHost => ({ readFile: (path) => extra.get(path) ?? diskFs.readFile(path), listFolder: () => [] });
   const analyzers: Analyzer[] = [];
   after(() => analyzers.forEach((a) => a.dispose()));
+  // minPoolBytes 0: these batches are small, and the pool is what is under test.
   const analyzer = async (fs: FileSystemHost, workers: number) => {
-    const a = await Analyzer.create(kernel, fs, { workers });
+    const a = await Analyzer.create(kernel, fs, { workers, minPoolBytes: 0 });
     analyzers.push(a);
     return a;
   };
@@ -193,6 +194,30 @@ describe('Analyzer.addFiles', () => {
     assert.equal(result.cancelled, true);
     assert.equal(result.added, 2);
     assert.equal(pooled.modules().length, 2);
+  });
+
+  it('parses a small batch in this thread: no worker starts for it', async () => {
+    const files = new Map(corpus.map((f) => [f.path, f.text]));
+    const pool = new FactsWorkerPool({ size: 2 });
+    let spawned = 0;
+    const spawn = pool.spawn;
+    pool.spawn = () => {
+      spawned++;
+      return spawn();
+    };
+    try {
+      const small = await Analyzer.create(kernel, memoryFs(files), { pool });
+      analyzers.push(small);
+      await small.addFiles([...files.keys()]);
+      assert.equal(spawned, 0);
+      const forced = await Analyzer.create(kernel, memoryFs(files), { pool, minPoolBytes: 0 });
+      analyzers.push(forced);
+      await forced.addFiles([...files.keys()]);
+      assert.ok(spawned > 0);
+      assert.deepStrictEqual(findingsOf(forced, [...files.keys()]), findingsOf(small, [...files.keys()]));
+    } finally {
+      await pool.terminate();
+    }
   });
 
   it('a file opened while the batch runs keeps its open text', async () => {

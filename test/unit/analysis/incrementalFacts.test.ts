@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Tree } from 'web-tree-sitter';
 import { extractFileFacts } from '../../../server/src/model/fileFacts';
-import type { Annotation } from '../../../server/src/parser/neutralize';
+import { neutralize, updateNeutralization, type Annotation } from '../../../server/src/parser/neutralize';
+import { scanConditionalsWithState, updateConditionalScan } from '../../../server/src/preprocess/directives';
 import { SourceFile } from '../../../server/src/parser/sourceFile';
 import { loadCLanguage, newCParser } from '../../../server/src/parser/treeSitter';
 import { generateLongFile, generateModule } from '../../../bench/corpus';
@@ -134,5 +135,35 @@ describe('facts of an edited open document', () => {
       source.dispose();
       parser.delete();
     }
+  });
+});
+
+describe('neutralisation and #if chains of an edited text', () => {
+  it('updated around the edit, equal a full scan', () => {
+    const next = random(99);
+    const texts = [...sourcesUnder(join(__dirname, '../../fixtures')).map((path) => readFileSync(path, 'utf8')), generateModule(5, 10), generateLongFile(600)];
+    let compared = 0;
+    for (const original of texts) {
+      let text = original;
+      let neutralization = neutralize(text);
+      let conditionals = scanConditionalsWithState(text);
+      for (let round = 0; round < 15; round++) {
+        const at = Math.floor(next() * (text.length + 1));
+        const removed = next() < 0.4 ? Math.floor(next() * 10) : 0;
+        const inserted = next() < 0.7 ? insertions[Math.floor(next() * insertions.length)] : '';
+        const edited = text.slice(0, at) + inserted + text.slice(Math.min(text.length, at + removed));
+        const updated = updateNeutralization(neutralization, edited, at, at + inserted.length);
+        const full = neutralize(edited);
+        assert.equal(updated.text, full.text);
+        assert.deepStrictEqual(updated.annotations, full.annotations);
+        const chains = updateConditionalScan(conditionals, edited.length - text.length, edited, at, at + inserted.length);
+        assert.deepStrictEqual(chains, scanConditionalsWithState(edited));
+        text = edited;
+        neutralization = updated;
+        conditionals = chains;
+        compared++;
+      }
+    }
+    assert.ok(compared > 300);
   });
 });

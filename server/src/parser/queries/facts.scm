@@ -25,8 +25,10 @@
 
 (return_statement) @return
 
-; Function-scope statics (LP-STATIC-LOCAL): declarations with a storage class inside a body.
-(compound_statement (declaration (storage_class_specifier) @storage) @declaration)
+; Function-scope statics (LP-STATIC-LOCAL): declarations with a storage class directly inside a
+; body. The code checks the parent is a compound_statement: a pattern rooted at every block costs
+; more than testing the few declarations that have a storage class.
+(declaration (storage_class_specifier) @storage) @declaration
 
 (preproc_def name: (identifier) @define.name value: (preproc_arg)? @define.value) @define
 
@@ -37,7 +39,4 @@
 
 (preproc_include path: (_) @include.path) @include
 
-; Syntax errors, in tree order. MISSING nodes are zero-width: the code also uses them to know
-; which identifiers it may not measure by scanning the text.
-(ERROR) @syntax_error
-(MISSING) @syntax_missing
+; Syntax errors are read by syntax.scm, only from trees that have some.
