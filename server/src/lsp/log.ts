@@ -15,15 +15,15 @@ export interface Logger {
 
 const rank: Record<LogLevel, number> = { error: 0, warning: 1, info: 2, debug: 3 };
 
-export function createLogger(console: RemoteConsole, initialLevel: LogLevel): Logger {
+export function createLogger(remote: RemoteConsole, initialLevel: LogLevel): Logger {
   let level = initialLevel;
   const enabled = (wanted: LogLevel) => rank[wanted] <= rank[level];
   return {
-    error: (message) => enabled('error') && console.error(message),
-    warning: (message) => enabled('warning') && console.warn(message),
-    info: (message) => enabled('info') && console.info(message),
+    error: (message) => enabled('error') && remote.error(message),
+    warning: (message) => enabled('warning') && remote.warn(message),
+    info: (message) => enabled('info') && remote.info(message),
     // LSP's "log" type is the lowest level VS Code shows; it suits debug lines.
-    debug: (message) => enabled('debug') && console.log(message),
+    debug: (message) => enabled('debug') && remote.log(message),
     setLevel: (next) => {
       level = next;
     },
