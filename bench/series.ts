@@ -181,10 +181,3 @@ export async function seriesBench(): Promise<void> {
     rmSync(folder, { recursive: true, force: true });
   }
 }
-
-if (require.main === module) {
-  seriesBench().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-}
