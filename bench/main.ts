@@ -18,6 +18,7 @@ import { defaultPoolSize, FactsWorkerPool } from '../server/src/analysis/factsWo
 import { generateCorpus, generateKernelStyleCorpus, generateLongFile } from './corpus';
 import { seriesBench } from './series';
 import { simulationBench } from './simulation';
+import { distributionLayoutBench } from './layouts';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -145,13 +146,22 @@ async function modelLoadBench(): Promise<void> {
   console.log(`kernel model load: 200,000 symbols (${fmt(json.length / 1024 / 1024, 1)} MiB JSON) median ${fmt(median(times))} ms incl. first lookup (budget ≤ 300 ms)`);
 }
 
+/** Sections by name: `node dist/bench.js layouts model-load` runs only those (all when none given). */
+const sections: [string, () => Promise<void>][] = [
+  ['pipeline', pipelineThroughput],
+  ['keystroke', keystrokeLatency],
+  ['series', seriesBench],
+  ['simulation', simulationBench],
+  ['model-load', modelLoadBench],
+  ['layouts', distributionLayoutBench],
+];
+
 async function main(): Promise<void> {
   console.log('Livepatch Workbench benchmarks (2-core machine figures vary with load; run twice)');
-  await pipelineThroughput();
-  await keystrokeLatency();
-  await seriesBench();
-  await simulationBench();
-  await modelLoadBench();
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !sections.some(([section]) => section === name));
+  if (unknown.length > 0) throw new Error(`unknown bench section(s) ${unknown.join(', ')}; known: ${sections.map(([name]) => name).join(', ')}`);
+  for (const [name, run] of sections) if (wanted.length === 0 || wanted.includes(name)) await run();
   console.log(`bench process RSS: ${fmt(process.memoryUsage().rss / 1024 / 1024, 0)} MB`);
 }
 

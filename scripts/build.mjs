@@ -37,3 +37,8 @@ cpSync(join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), join(dist, '
 const queries = join(root, 'server/src/parser/queries');
 mkdirSync(join(dist, 'queries'), { recursive: true });
 for (const f of readdirSync(queries)) if (f.endsWith('.scm')) cpSync(join(queries, f), join(dist, 'queries', f));
+// The timeline webview's stylesheet and the codicon font it uses (only the css and ttf ship).
+const media = join(dist, 'media');
+mkdirSync(media, { recursive: true });
+cpSync(join(root, 'client/src/timeline.css'), join(media, 'timeline.css'));
+for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(media, f));

@@ -4,7 +4,8 @@
  * simulator reads from disk, sends `livepatch/runSimulation` with a work-done token whose
  * progress shows in a cancellable notification, writes the transcript to the "Livepatch
  * Simulation" output channel and puts the findings in a diagnostic collection of their own
- * ("livepatch-sim"), kept until the next run or until the file they point into is edited.
+ * ("livepatch-sim"), kept until the next run or until the file they point into is edited, and
+ * shows the run's timeline in the "Livepatch Timeline" panel.
  */
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
@@ -12,6 +13,7 @@ import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
 import { RunSimulationRequest, type RunSimulationResult, type ScenarioSource } from '../../server/src/protocol/messages';
 import { formatSimulationReport, resultHeadline, scenarioOfArgument } from './simulationText';
+import type { TimelinePanel } from './timelinePanel';
 
 /** Name of the output channel with the transcripts. */
 export const simulationChannelName = 'Livepatch Simulation';
@@ -30,7 +32,11 @@ export class SimulationRunner implements vscode.Disposable {
   private running: vscode.CancellationTokenSource | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(private readonly client: () => LanguageClient | undefined) {
+  /** `timeline`: where each run's timeline is shown (absent: output channel and diagnostics only). */
+  constructor(
+    private readonly client: () => LanguageClient | undefined,
+    private readonly timeline?: TimelinePanel,
+  ) {
     // A finding points at a line as it was when the simulation ran: an edit makes it stale.
     this.subscriptions.push(
       vscode.workspace.onDidChangeTextDocument((event) => {
@@ -123,6 +129,8 @@ export class SimulationRunner implements vscode.Disposable {
   private async show(client: LanguageClient, result: RunSimulationResult, startedAt: Date): Promise<void> {
     this.output.append(formatSimulationReport(result, startedAt));
     this.output.show(true);
+    // Only runs that ran have a timeline; a scenario that did not parse has only its errors.
+    if (result.inputErrors.length === 0) this.timeline?.show(result);
     this.diagnostics.clear();
     for (const entry of result.diagnostics) {
       this.diagnostics.set(vscode.Uri.parse(entry.uri), await client.protocol2CodeConverter.asDiagnostics(entry.diagnostics));

@@ -6,7 +6,7 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { runChecks } from '../checks/index';
-import { defaultCheckPolicy, type CheckPolicy } from '../checks/context';
+import { defaultCheckPolicy, finding, type CheckPolicy } from '../checks/context';
 import { SeriesFiles, seriesFromSetting, seriesKey, type SeriesOrder } from '../checks/series';
 import type { Finding } from '../checks/types';
 import type { KernelModel } from '../kernel/types';
@@ -19,6 +19,9 @@ import { SourceFile, type ParsedFacts } from '../parser/sourceFile';
 import { loadCLanguage, newCParser } from '../parser/treeSitter';
 import { defaultPoolSize, FactsWorkerPool, PoolUnavailableError } from './factsWorkerPool';
 import { isKbuildFile, parseKbuild, type KbuildModule } from './kbuild';
+import type { LayoutSources } from '../layouts/assembleLayout';
+import { parsePatchedFuncs } from '../layouts/patchedFuncsCsv';
+import { fixModuleName, isPatchedFuncsFile, layoutFactsOf, PatchedFuncsFiles } from '../layouts/workspace';
 
 export interface FileSystemHost {
   readFile(path: string): string | undefined;
@@ -44,6 +47,10 @@ interface ModuleGroup {
   name: string;
   nameSource: 'file' | 'kbuild';
   files: string[];
+  /** How the Kbuild/Makefile declares it (obj-m, obj-y, obj-$(CONFIG_X)); absent for other groups. */
+  condition?: string;
+  /** The fix folder whose patched_funcs.csv feeds the module's template (distribution layout). */
+  fixFolder?: string;
 }
 
 export interface AnalyzerOptions {
@@ -143,6 +150,10 @@ export class Analyzer {
   /** The series order from the livepatch.series setting; undefined: series files, then a guess. */
   private seriesSetting: SeriesOrder | undefined;
   private readonly seriesFiles = new SeriesFiles();
+  /** Distribution trees' patched_funcs.csv files (layouts/workspace.ts). */
+  private readonly patchedFuncs: PatchedFuncsFiles;
+  /** The load order of the scenario the user simulates: below the setting and series files, above a guess. */
+  private scenarioSeries: SeriesOrder | undefined;
   private policy: CheckPolicy = defaultCheckPolicy;
   log: (message: string) => void = () => {};
 
@@ -151,6 +162,7 @@ export class Analyzer {
     this.ownsPool = !options.pool;
     this.workers = Math.max(0, options.pool ? options.pool.size : (options.workers ?? defaultPoolSize()));
     this.minPoolBytes = options.minPoolBytes ?? 1024 * 1024;
+    this.patchedFuncs = new PatchedFuncsFiles((path) => this.fs.readFile(path));
   }
 
   static async create(kernel: KernelModel, fs: FileSystemHost, options: AnalyzerOptions = {}): Promise<Analyzer> {
@@ -178,15 +190,42 @@ export class Analyzer {
     this.results.clear();
   }
 
+  /** An order given whole (`klp check --series <file>`): it ranks like the setting. */
+  setSeriesOrder(order: SeriesOrder | undefined): void {
+    this.seriesSetting = order && order.entries.length > 0 ? order : undefined;
+    this.results.clear();
+  }
+
+  /**
+   * The load order of the scenario being simulated (or open), or undefined for none. Returns
+   * whether the order changed, so a caller re-publishes only then.
+   */
+  setScenarioSeries(order: SeriesOrder | undefined): boolean {
+    const changed = seriesKey(order ? [order] : []) !== seriesKey(this.scenarioSeries ? [this.scenarioSeries] : []);
+    this.scenarioSeries = order && order.entries.length > 0 ? order : undefined;
+    if (changed) this.results.clear();
+    return changed;
+  }
+
+  /** A livepatch.series file appeared, changed or went away on disk: look for them again. */
+  seriesFilesChanged(): void {
+    this.seriesFiles.forget();
+    this.results.clear();
+  }
+
   setPolicy(policy: CheckPolicy): void {
     this.policy = policy;
     this.results.clear();
   }
 
-  /** The series orders in force: the setting, else the livepatch.series files near the modules. */
+  /**
+   * The series orders in force: the setting, else the livepatch.series files near the modules,
+   * then the simulated scenario's load order (a module takes the first order that lists it).
+   */
   private series(groups: ModuleGroup[]): SeriesOrder[] {
     if (this.seriesSetting) return [this.seriesSetting];
-    return this.seriesFiles.find((path) => this.fs.readFile(path), new Set(groups.filter((g) => g.files.length > 0).map((g) => dirname(g.files[0]))));
+    const files = this.seriesFiles.find((path) => this.fs.readFile(path), new Set(groups.filter((g) => g.files.length > 0).map((g) => dirname(g.files[0]))));
+    return this.scenarioSeries ? [...files, this.scenarioSeries] : files;
   }
 
   openDocument(path: string, text: string): void {
@@ -194,10 +233,28 @@ export class Analyzer {
     this.openPaths.add(path);
     this.changed(path);
     if (isKbuildFile(basename(path))) return this.setKbuild(path, text);
+    if (isPatchedFuncsFile(path)) {
+      this.setPatchedFuncs(path, text);
+      this.addFixSources(dirname(path));
+      return;
+    }
     this.sources.get(path)?.dispose();
     this.sources.set(path, new SourceFile(path, text, this.parser, true));
     this.probeBuildFiles(dirname(path));
     this.groupsCache = undefined;
+    this.addFixSources(dirname(path));
+  }
+
+  /**
+   * The C files of a fix folder (one with a patched_funcs.csv) form its module: a file or list
+   * opened from outside the workspace brings the others in from disk.
+   */
+  private addFixSources(folder: string): void {
+    if (!this.patchedFuncs.probe(folder)) return;
+    for (const entry of this.fs.listFolder(folder)) {
+      const path = join(folder, entry.name);
+      if (!entry.isDirectory && /\.[ch]$/.test(entry.name) && !this.sources.has(path)) this.addFile(path);
+    }
   }
 
   /**
@@ -207,6 +264,7 @@ export class Analyzer {
   private probeBuildFiles(folder: string): void {
     if (this.probedFolders.has(folder) || this.kbuild.has(folder)) return;
     this.probedFolders.add(folder);
+    if (this.patchedFuncs.probe(folder)) this.groupsCache = undefined;
     for (const name of ['Kbuild', 'Makefile']) {
       const text = this.fs.readFile(join(folder, name));
       if (text !== undefined) {
@@ -223,6 +281,11 @@ export class Analyzer {
       if (last && !last.range) this.setKbuild(path, last.text);
       return;
     }
+    if (isPatchedFuncsFile(path)) {
+      this.changed(path);
+      this.patchedFuncs.change(path, changes);
+      return;
+    }
     const source = this.sources.get(path);
     if (!source || !this.openPaths.has(path)) {
       const last = changes[changes.length - 1];
@@ -235,7 +298,8 @@ export class Analyzer {
 
   /** Text of a known file (open or indexed). */
   textOf(path: string): string | undefined {
-    return this.sources.get(resolve(path))?.text;
+    path = resolve(path);
+    return this.sources.get(path)?.text ?? this.patchedFuncs.text(path);
   }
 
   closeDocument(path: string): void {
@@ -257,6 +321,7 @@ export class Analyzer {
       return;
     }
     if (isKbuildFile(basename(path))) return this.setKbuild(path, text);
+    if (isPatchedFuncsFile(path)) return this.setPatchedFuncs(path, text);
     if (!/\.[ch]$/.test(path)) return;
     this.setSource(path, new SourceFile(path, text, this.parser, false));
   }
@@ -401,6 +466,14 @@ export class Analyzer {
     this.changed(path);
     this.sources.get(path)?.dispose();
     if (this.sources.delete(path) || (isKbuildFile(basename(path)) && this.kbuild.delete(dirname(path)))) this.groupsCache = undefined;
+    if (isPatchedFuncsFile(path) && this.patchedFuncs.delete(path)) this.groupsCache = undefined;
+  }
+
+  /** A fix folder's patched_funcs.csv: its folder's C files become one module. */
+  private setPatchedFuncs(path: string, text: string): void {
+    this.changed(path);
+    this.patchedFuncs.set(path, text);
+    this.groupsCache = undefined;
   }
 
   private setKbuild(path: string, text: string): void {
@@ -429,13 +502,29 @@ export class Analyzer {
       for (const m of modules) {
         const files = m.objects.map((o) => join(dir, `${o}.c`));
         files.forEach((f) => claimed.add(f));
-        groups.push({ key: `${dir}::${m.name}`, name: m.name, nameSource: 'kbuild', files });
+        groups.push({ key: `${dir}::${m.name}`, name: m.name, nameSource: 'kbuild', files, condition: m.condition, fixFolder: this.patchedFuncs.probe(dir) ? dir : undefined });
       }
     }
+    const fixes = new Map<string, ModuleGroup>();
     for (const path of this.sources.keys()) {
       if (!isC(path) || claimed.has(path)) continue;
+      // A fix folder of a distribution tree (it has a patched_funcs.csv) is one module.
+      const folder = dirname(path);
+      if (this.patchedFuncs.probe(folder)) {
+        let fix = fixes.get(folder);
+        if (!fix) {
+          fix = { key: `${folder}::fix`, name: fixModuleName(folder), nameSource: 'kbuild', files: [], fixFolder: folder };
+          fixes.set(folder, fix);
+          groups.push(fix);
+        }
+        fix.files.push(path);
+        continue;
+      }
       groups.push(fileGroup(path));
     }
+    // The template (the file with markers) is the main file; the rest in name order.
+    const isTemplate = (path: string) => this.sources.get(path)?.text.includes('@@') === true;
+    for (const fix of fixes.values()) fix.files.sort((a, b) => Number(isTemplate(b)) - Number(isTemplate(a)) || (a < b ? -1 : a > b ? 1 : 0));
     this.groupsCache = groups;
     this.seriesFiles.forget();
     return groups;
@@ -500,14 +589,54 @@ export class Analyzer {
     const files = group.files.filter((f) => this.source(f));
     const headers = this.headersOf(files);
     const versions = [...files, ...headers].map((p) => `${p}@${this.sources.get(p)?.version ?? 0}`).join('|');
-    const cacheKey = `${this.kernelGeneration}|${versions}`;
+    const list = group.fixFolder !== undefined ? this.patchedFuncs.listOf(group.fixFolder) : undefined;
+    const cacheKey = `${this.kernelGeneration}|${versions}|${group.condition ?? ''}|${list?.version ?? ''}`;
     const cached = this.models.get(group.key);
     if (cached && cached.cacheKey === cacheKey) return cached;
     const factsOf = (paths: string[]) => paths.map((p) => this.source(p)?.facts()).filter((f): f is FileFacts => !!f);
-    const module = assembleModule({ name: group.name, nameSource: group.nameSource, files: factsOf(files), headers: factsOf(headers) }, this.configuration());
+    const module = assembleModule(
+      { name: group.name, nameSource: group.nameSource, files: factsOf(files), headers: factsOf(headers), layout: this.layoutSources(group, files, list?.list) },
+      this.configuration(),
+    );
     const entry = { cacheKey, module, headers, files };
     this.models.set(group.key, entry);
     return entry;
+  }
+
+  /** What a generated layout adds to the module's sources (markers, the fix's list, the target object). */
+  private layoutSources(group: ModuleGroup, files: string[], list: LayoutSources['patchedFuncs']): LayoutSources {
+    const markers: NonNullable<LayoutSources['markers']> = [];
+    const relocations: NonNullable<LayoutSources['relocations']> = [];
+    for (const path of files) {
+      const text = this.sources.get(path)?.text;
+      if (!text || (!text.includes('@@') && !text.includes('KLP_RELOC_SYMBOL'))) continue;
+      const found = layoutFactsOf(path, text);
+      markers.push(...found.markers);
+      relocations.push(...found.relocations);
+    }
+    // kpatch and klp-build callbacks belong to the object the file is compiled into: the module a
+    // kernel tree's Makefile builds it into, or vmlinux.
+    let targetObject: string | undefined;
+    if (group.condition !== undefined) {
+      const condition = group.condition.startsWith('CONFIG_') ? this.kernel.config.get(group.condition) : group.condition;
+      targetObject = condition === 'y' ? undefined : group.name;
+    }
+    return { patchedFuncs: list, markers, targetObject, relocations };
+  }
+
+  /** Findings of a patched_funcs.csv: those of the fix module it feeds, or its own syntax problems. */
+  private analyzePatchedFuncs(path: string): FileAnalysis {
+    const workspace = this.workspaceModels();
+    const folder = dirname(path);
+    const groups = workspace.groups.filter((g) => g.fixFolder === folder);
+    if (groups.length === 0) {
+      const text = this.patchedFuncs.text(path) ?? '';
+      const list = parsePatchedFuncs(path, text);
+      return { findings: list.problems.map((problem) => finding('LP-CSV-SYNTAX', problem.location, problem.message)) };
+    }
+    const results = groups.map((g) => this.analyzeGroup(g));
+    const findings = results.flatMap((r) => r.findings.filter((f) => f.location.file === path));
+    return { module: results[0].module, findings };
   }
 
   /**
@@ -545,6 +674,14 @@ export class Analyzer {
 
   analyze(path: string): FileAnalysis {
     path = resolve(path);
+    if (isPatchedFuncsFile(path)) {
+      // A list is never C: read from disk if need be, and analysed as what it is.
+      if (!this.patchedFuncs.has(path) && this.patchedFuncs.probe(dirname(path))) {
+        this.changed(path);
+        this.groupsCache = undefined;
+      }
+      return this.patchedFuncs.has(path) ? this.analyzePatchedFuncs(path) : { findings: [] };
+    }
     if (!this.sources.has(path) && !this.source(path)) return { findings: [] };
     const workspace = this.workspaceModels();
     const groups = workspace.groups;

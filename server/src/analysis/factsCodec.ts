@@ -18,6 +18,7 @@ import type {
   RawDefine,
   RawFunction,
   RawInclude,
+  RecordDefinition,
   ReturnSite,
   StaticLocal,
   StructVariable,
@@ -220,6 +221,7 @@ export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer
       w.str(a.text);
       w.str(a.nodeType);
       w.location(a.location);
+      w.maybeStr(a.sizeofType);
     });
     w.location(c.location);
     w.location(c.nameLocation);
@@ -231,6 +233,7 @@ export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer
       w.int(2);
       w.str(c.assignedTo);
     }
+    w.maybeStr(c.resultType);
     w.int(c.offset);
   });
   w.list(facts.functionReferences, (f) => {
@@ -279,6 +282,15 @@ export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer
     w.location(e.location);
     w.int(e.offset);
   });
+  // Absent (facts built by hand) and present stay apart, so decoding gives back the same keys.
+  w.bool(facts.records !== undefined);
+  if (facts.records)
+    w.list(facts.records, (record) => {
+      w.str(record.name);
+      w.strs(record.fields);
+      w.location(record.location);
+      w.int(record.offset);
+    });
   const ints = w.finish();
   return { encoded: { path: facts.path, strings: w.strings, ints }, transfer: [ints.buffer as ArrayBuffer] };
 }
@@ -312,16 +324,25 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     const args = r.list(() => {
       const text = r.str();
       const nodeType = r.str();
-      return { text, nodeType, location: r.location() };
+      const argument: CallSite['arguments'][number] = { text, nodeType, location: r.location() };
+      const sizeofType = r.maybeStr();
+      if (sizeofType !== undefined) argument.sizeofType = sizeofType;
+      return argument;
     });
     const location = r.location();
     const nameLocation = r.location();
     const enclosingFunction = r.str();
     const returned = r.bool();
     const assigned = r.int();
-    if (assigned === 0) return { name, arguments: args, location, nameLocation, enclosingFunction, returned, offset: r.int() };
     const assignedTo = assigned === 2 ? r.str() : undefined;
-    return { name, arguments: args, location, nameLocation, enclosingFunction, returned, assignedTo, offset: r.int() };
+    const resultType = r.maybeStr();
+    const site: CallSite =
+      assigned === 0
+        ? { name, arguments: args, location, nameLocation, enclosingFunction, returned, offset: 0 }
+        : { name, arguments: args, location, nameLocation, enclosingFunction, returned, assignedTo, offset: 0 };
+    if (resultType !== undefined) site.resultType = resultType;
+    site.offset = r.int();
+    return site;
   });
   const functionReferences = r.list((): FunctionReference => {
     const name = r.str();
@@ -375,7 +396,15 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     const location = r.location();
     return { message, location, offset: r.int() };
   });
-  return {
+  const records = r.bool()
+    ? r.list((): RecordDefinition => {
+        const name = r.str();
+        const fields = r.strs();
+        const location = r.location();
+        return { name, fields, location, offset: r.int() };
+      })
+    : undefined;
+  const decoded: FileFacts = {
     path: encoded.path,
     functions,
     structVariables,
@@ -390,4 +419,6 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     designators,
     syntaxErrors,
   };
+  if (records) decoded.records = records;
+  return decoded;
 }

@@ -18,6 +18,7 @@ export type DiagnosticFamily =
   | 'shadow'
   | 'cross-patch'
   | 'takeover'
+  | 'layouts'
   | 'syntax';
 
 export interface DiagnosticCodeInfo {
@@ -95,6 +96,13 @@ export const diagnosticCodes = [
   entry('LP-STATE-DEPRECATED', 'warning', 'takeover', 'State carried forward but its predecessor\'s setup is never taken over or released'),
   entry('LP-SHADOW-CUMULATIVE-DROP', 'warning', 'takeover', 'Cumulative patch abandons shadow variables a replaced patch allocated'),
   entry('LP-SHADOW-ALLOC-DUP', 'warning', 'takeover', 'klp_shadow_alloc() where the variable may already exist'),
+  // Generated layouts: distribution templates and their patched_funcs.csv, klp-build descriptors (reference 1.11, docs/layouts.md).
+  entry('LP-CSV-SYNTAX', 'error', 'layouts', 'Malformed line in patched_funcs.csv'),
+  entry('LP-CSV-OBJECT', 'error', 'layouts', 'patched_funcs.csv line for an object the template has no table for'),
+  entry('LP-TEMPLATE-MARKER', 'warning', 'layouts', 'Template marker the analysis cannot fill in'),
+  entry('LP-EXT-NR-FUNCS', 'error', 'layouts', 'klp_object_ext.nr_funcs does not match its klp_func_ext array'),
+  entry('LP-RELOC-SYMBOL', 'error', 'layouts', 'Relocation macro names a symbol its object does not resolve'),
+  entry('LP-RELOC-VMLINUX', 'error', 'layouts', 'Module-specific relocation references a vmlinux symbol'),
   // Reported by the analyzer itself, not by a check module.
   entry('LP-SYNTAX', 'warning', 'syntax', 'C syntax error'),
   entry('LP-UNPARSABLE', 'error', 'syntax', 'File could not be parsed at all'),

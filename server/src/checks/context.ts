@@ -29,8 +29,8 @@ export interface CheckContext {
   series?: SeriesOrder[];
   policy?: CheckPolicy;
   /**
-   * The current text of a file of the workspace, for the few checks that read declarations the
-   * model does not carry (the type a shadow variable is read as). Absent in unit tests.
+   * The current text of a file of the workspace, for a check that needs what the model does not
+   * carry (none does at present: shadow variable types are in the model). Absent in unit tests.
    */
   textOf?: (path: string) => string | undefined;
   /** Where a check that threw is reported; findings of the other checks are kept regardless. */

@@ -8,6 +8,7 @@ import { checkCallbackLocking, checkCallbackPositiveReturn, checkCallbackSignatu
 import type { Check, CheckContext } from './context';
 import { checkNonCumulative, checkSymposMismatch } from './cross-patch';
 import { checkNewFuncDefined, checkNewFuncInit, checkNewFuncName, checkStaticLocals } from './replacements';
+import { checkGeneratedPatches, checkPatchedFuncsList, checkRelocations, checkTemplateMarkers } from './layouts';
 import { checkShadowConstructors, checkShadowFreeInExit, checkShadowIdLayouts, checkShadowLeak } from './shadow';
 import {
   checkEnableCalls,
@@ -85,6 +86,10 @@ export const allChecks: readonly { name: string; run: Check }[] = [
   { name: 'shadow-cumulative-drop', run: checkShadowCumulativeDrop },
   { name: 'shadow-alloc-dup', run: checkShadowAllocDup },
   { name: 'shadow-layouts-across-patches', run: checkShadowLayoutsAcrossPatches },
+  { name: 'patched-funcs-list', run: checkPatchedFuncsList },
+  { name: 'template-markers', run: checkTemplateMarkers },
+  { name: 'generated-patches', run: checkGeneratedPatches },
+  { name: 'relocations', run: checkRelocations },
 ];
 
 export function runChecks(module: LivepatchModule, ctx: CheckContext): Finding[] {

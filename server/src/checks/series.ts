@@ -14,7 +14,10 @@
  *         lp_cmdline_v3          # or just the module name
  *
  *     one entry per line, `#` starts a comment, relative paths are relative to the file;
- *  3. nothing: then every other livepatch module of the workspace is a *possible* predecessor,
+ *  3. the load order of the scenario the user simulates (or has open): the modules its `insmod`
+ *     and `modprobe` lines load, in the order they first load (`seriesFromScenario`; the caller
+ *     reads the scenario, checks/ never parses one);
+ *  4. nothing: then every other livepatch module of the workspace is a *possible* predecessor,
  *     except one that evidently came later (higher state versions, more states, or the same
  *     name with a higher number) and one evidently replaced by a later cumulative candidate;
  *     findings that rest on such a guess are one step milder.
@@ -39,7 +42,7 @@ export interface SeriesEntry {
 }
 
 export interface SeriesOrder {
-  /** Where the order comes from, for messages: "the livepatch.series setting" or a file path. */
+  /** Where the order comes from, for messages: "the livepatch.series setting", a file path, or "the load order of scenario X". */
   source: string;
   entries: SeriesEntry[];
 }
@@ -61,6 +64,37 @@ export function seriesFromSetting(paths: readonly string[]): SeriesOrder {
     source: 'the livepatch.series setting',
     entries: paths.map((text) => text.trim()).filter((text) => text !== '').map((text) => ({ text, path: isAbsolute(text) ? resolve(text) : undefined })),
   };
+}
+
+/** One module a scenario loads: where, and what its source is when the caller could find it. */
+export interface ScenarioLoad {
+  /** The path or name as the scenario writes it (`lp_v1.ko`, `lp_v1`). */
+  text: string;
+  /** The module's main C file, when the caller found it. */
+  path?: string;
+  /** 0-based line in the scenario. */
+  line?: number;
+}
+
+/** How messages name a scenario's order: "the load order of scenario replace.klpsim". */
+export function scenarioSeriesSource(label: string): string {
+  return `the load order of scenario ${label}`;
+}
+
+/**
+ * A scenario's loads as a series: each module at the place it is first loaded (a module loaded
+ * again after rmmod keeps its first place, as a series file would list it once).
+ */
+export function seriesFromScenario(label: string, loads: readonly ScenarioLoad[]): SeriesOrder {
+  const entries: SeriesEntry[] = [];
+  const seen = new Set<string>();
+  for (const load of loads) {
+    const key = load.path ?? entryModuleName({ text: load.text });
+    if (seen.has(key)) continue;
+    seen.add(key);
+    entries.push({ text: load.text, path: load.path, line: load.line });
+  }
+  return { source: scenarioSeriesSource(label), entries };
 }
 
 /** The module name an entry spells: `v1/lp-fix.c`, `lp-fix.ko` and `lp_fix` all name lp_fix. */

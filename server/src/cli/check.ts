@@ -6,11 +6,15 @@
  */
 import { accessSync, constants, readFileSync, readdirSync, statSync } from 'node:fs';
 import { nodeFileSystem } from '../analysis/nodeFileSystem';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Analyzer, type FileSystemHost } from '../analysis/analyzer';
+import { isPatchedFuncsFile } from '../layouts/patchedFuncsCsv';
+import { parseSeriesFile, seriesFromScenario, type ScenarioLoad, type SeriesOrder } from '../checks/series';
 import type { Finding } from '../checks/types';
 import { defaultKernelModel, loadKernelModelFile } from '../kernel/load';
 import type { KernelModel } from '../kernel/types';
+import { moduleByName, moduleForKo } from '../sim/scenario/modules';
+import { parseScenario } from '../sim/scenario/parse';
 import { formatJson } from './formats/json';
 import { formatSarif } from './formats/sarif';
 import { formatText } from './formats/text';
@@ -19,12 +23,22 @@ import type { CheckReport } from './report';
 export const outputFormats = ['text', 'json', 'sarif'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 
+/** `--policy` values: what counts as an error across patches (the livepatch.policy settings). */
+export const checkPolicies = ['refuse-conflicts'] as const;
+export type CheckPolicyName = (typeof checkPolicies)[number];
+
 export interface CheckOptions {
   /** Files and folders as given. */
   paths: string[];
   /** Kernel model JSON or System.map; the embedded default when absent. */
   kernel?: string;
   format: OutputFormat;
+  /** A series file (the `livepatch.series` format): the load order, above any series file found near the modules. */
+  series?: string;
+  /** A `.klpsim` scenario whose load order is the series where no series file orders the modules. */
+  scenario?: string;
+  /** Policies switched on (`--policy`, repeatable). */
+  policies?: CheckPolicyName[];
 }
 
 export interface CheckEnvironment {
@@ -40,11 +54,12 @@ export interface CheckEnvironment {
 export class InputError extends Error {}
 
 function isWalkedFile(name: string): boolean {
-  return name.endsWith('.c') || name.endsWith('.h') || name === 'Kbuild' || name === 'Makefile';
+  return name.endsWith('.c') || name.endsWith('.h') || name === 'Kbuild' || name === 'Makefile' || isPatchedFuncsFile(name);
 }
 
+/** Files whose findings are reported: sources, and distribution trees' patched_funcs.csv lists. */
 function isSource(path: string): boolean {
-  return path.endsWith('.c') || path.endsWith('.h');
+  return path.endsWith('.c') || path.endsWith('.h') || isPatchedFuncsFile(path);
 }
 
 function reason(error: unknown): string {
@@ -126,6 +141,42 @@ export function loadKernel(kernelPath: string | undefined, cwd: string): KernelM
   return result.model;
 }
 
+function readInput(path: string, shownAs: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read '${shownAs}': ${reason(error)}`);
+  }
+}
+
+/** `--series <file>`: the order it gives, named after the file in messages. */
+export function seriesFromFile(given: string, cwd: string): SeriesOrder {
+  const path = resolve(cwd, given);
+  const order = { source: path, entries: parseSeriesFile(readInput(path, given), dirname(path)) };
+  if (order.entries.length === 0) throw new InputError(`series file '${given}' names no module (one module path or name per line, # comments)`);
+  return order;
+}
+
+/**
+ * `--scenario <file.klpsim>`: the modules its insmod/modprobe lines load, found as the simulator
+ * finds them, in order (as the server's lsp/features/scenarioSeries.ts reads an open scenario).
+ * A line the scenario language refuses is bad input, with its position.
+ */
+export function seriesFromScenarioFile(given: string, cwd: string): SeriesOrder {
+  const path = resolve(cwd, given);
+  const parsed = parseScenario(readInput(path, given));
+  const [error] = parsed.errors;
+  if (error) throw new InputError(`bad scenario '${given}': ${error.line}:${error.column}: ${error.message}`);
+  const folder = dirname(path);
+  const loads: ScenarioLoad[] = [];
+  for (const { command, line } of parsed.lines) {
+    if (command.kind === 'insmod') loads.push({ text: command.path, path: moduleForKo(resolve(folder, command.path))?.mainFiles[0], line: line - 1 });
+    else if (command.kind === 'modprobe') loads.push({ text: command.name, path: moduleByName(folder, command.name)?.mainFiles[0], line: line - 1 });
+  }
+  if (loads.length === 0) throw new InputError(`scenario '${given}' loads no module (insmod <module>.ko or modprobe <module>)`);
+  return seriesFromScenario(basename(path), loads);
+}
+
 function compareFindings(a: Finding, b: Finding): number {
   const fileOrder = a.location.file < b.location.file ? -1 : a.location.file > b.location.file ? 1 : 0;
   if (fileOrder !== 0) return fileOrder;
@@ -145,11 +196,18 @@ function findingKey(finding: Finding): string {
 export async function runCheck(options: CheckOptions, environment: CheckEnvironment): Promise<number> {
   const kernel = loadKernel(options.kernel, environment.cwd);
   const { files, explicit } = collectFiles(options.paths, environment.cwd);
+  const series = options.series !== undefined ? seriesFromFile(options.series, environment.cwd) : undefined;
+  const scenario = options.scenario !== undefined ? seriesFromScenarioFile(options.scenario, environment.cwd) : undefined;
   // A fresh process: worker threads start cold (their JIT warms up file by file), so below a few
   // MiB of sources one thread finishes first; above, the workers do.
   const analyzer = await Analyzer.create(kernel, nodeFileSystem, { minPoolBytes: 4 * 1024 * 1024 });
   // The analyzer reports its own failures (a check that threw) here; they are not findings.
   analyzer.log = (message) => environment.warn(message);
+  // The same order of precedence as in the editor: --series like the livepatch.series setting,
+  // then series files near the modules, then the scenario's load order, then a guess.
+  if (series) analyzer.setSeriesOrder(series);
+  if (scenario) analyzer.setScenarioSeries(scenario);
+  if (options.policies?.includes('refuse-conflicts')) analyzer.setPolicy({ refuseConflicts: true });
   const findings = new Map<string, Finding>();
   // Headers are analysed too: findings are reported in the file they are located in.
   const analysed = files.filter((file) => isSource(file) || explicit.has(file));

@@ -7,7 +7,7 @@
  */
 import { version } from '../../../package.json';
 import { installRootFromBundle } from '../protocol/diagnosticDocs';
-import { InputError, outputFormats, runCheck, type CheckOptions, type OutputFormat } from './check';
+import { checkPolicies, InputError, outputFormats, runCheck, type CheckOptions, type CheckPolicyName, type OutputFormat } from './check';
 import { runModel, type ModelCommandOptions } from './model';
 import { runSimulate, type SimulateOptions } from './simulate';
 
@@ -15,6 +15,7 @@ const help = `klp ${version} — checks Linux kernel livepatch modules
 
 Usage:
   klp check <file or folder>... [--kernel <model.json|System.map>] [--format text|json|sarif]
+            [--series <file>] [--scenario <file.klpsim>] [--policy refuse-conflicts]
   klp simulate <scenario.klpsim> [--kernel <model.json|System.map>] [--json]
   klp model capture -o <model.json>
   klp model import <System.map|kallsyms> [--modules <dir>] [--config <file>] -o <model.json>
@@ -30,6 +31,18 @@ klp check
   --format <format>  text (default): path:line:col: severity: message [CODE]
                      json:  an array of findings with 1-based positions
                      sarif: SARIF 2.1.0, for code-scanning services
+  --series <file>    the load order of the patch series, oldest first, in the format of a
+                     livepatch.series file (one module C file, Kbuild folder or name a line,
+                     # comments, paths relative to the file); overrides series files found
+                     near the modules
+  --scenario <file.klpsim>
+                     the modules a scenario loads (insmod, modprobe), in that order, are the
+                     series where no series file orders them
+  --policy refuse-conflicts
+                     non-cumulative patches that change the same function are an error, not
+                     a warning (as the livepatch.policy.refuseConflicts setting)
+  Without a series, every other livepatch module is a possible predecessor (findings one
+  step milder, naming the module they are about).
 
 klp simulate
   Runs a scenario (insmod, modprobe, rmmod, echo > file, cat, grep, sleep, wait transition)
@@ -104,10 +117,17 @@ function isOutputFormat(value: string): value is OutputFormat {
   return (outputFormats as readonly string[]).includes(value);
 }
 
+function isCheckPolicy(value: string): value is CheckPolicyName {
+  return (checkPolicies as readonly string[]).includes(value);
+}
+
 function parseCheck(args: string[]): CheckOptions {
   const paths: string[] = [];
   let kernel: string | undefined;
   let format: OutputFormat = 'text';
+  let series: string | undefined;
+  let scenario: string | undefined;
+  const policies: CheckPolicyName[] = [];
   let optionsEnded = false;
   for (let index = 0; index < args.length; index++) {
     const arg = args[index];
@@ -137,12 +157,26 @@ function parseCheck(args: string[]): CheckOptions {
         format = chosen;
         break;
       }
+      case '--series':
+        series = value();
+        if (series === '') throw new UsageError(`option '--series' needs a file`);
+        break;
+      case '--scenario':
+        scenario = value();
+        if (scenario === '') throw new UsageError(`option '--scenario' needs a file`);
+        break;
+      case '--policy': {
+        const chosen = value();
+        if (!isCheckPolicy(chosen)) throw new UsageError(`unknown policy '${chosen}' (expected ${checkPolicies.join(', ')})`);
+        if (!policies.includes(chosen)) policies.push(chosen);
+        break;
+      }
       default:
         throw new UsageError(`unknown option '${arg}' for 'klp check'`);
     }
   }
   if (paths.length === 0) throw new UsageError(`'klp check' needs at least one file or folder`);
-  return { paths, kernel, format };
+  return { paths, kernel, format, series, scenario, policies };
 }
 
 export function parseCommandLine(args: string[]): Command {

@@ -100,6 +100,12 @@ export interface Scheduler {
 export interface HostEnvironment {
   /** Functions not defined by any loaded program: kernel functions the simulator models. */
   resolve?(name: string, from: string | undefined): HostFunction | undefined;
+  /**
+   * Livepatch relocations: the address a module's reference to `name` was relocated to by
+   * someone other than the module loader (the livepatch core's .klp.sym symbols, which may name
+   * another module's static data or functions). Consulted before any other resolution.
+   */
+  relocate?(name: string, from: string | undefined): number | undefined;
   /** Data symbols not defined by any program (kernel globals): their address, if modelled. */
   global?(name: string, from: string | undefined): number | undefined;
   /**

@@ -66,6 +66,19 @@ export class ProgramHandle implements Instance {
     return rec;
   }
 
+  /**
+   * Drops what a reference to an external symbol was resolved to, so the next use resolves it
+   * again (a livepatch relocation cleared when its target module went away).
+   */
+  forgetSymbol(name: string): void {
+    this.program.slots.forEach((def, slot) => {
+      if (def.kind === 'extern' && def.name === name) {
+        this.addr[slot] = 0;
+        this.fns[slot] = undefined;
+      }
+    });
+  }
+
   /** Address of a function defined by this program (static ones included). */
   functionAddress(name: string): number | undefined {
     return this.functions.find((f) => f.name === name)?.address;

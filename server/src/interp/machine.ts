@@ -121,6 +121,11 @@ export class Machine {
 
   /** Resolution order: other programs' exports, the environment, the built-in kernel API. */
   resolveFunctionRecord(name: string, from: Instance | undefined): FunctionRecord | undefined {
+    const relocated = from ? this.env.relocate?.(name, from.moduleName) : undefined;
+    if (relocated !== undefined) {
+      const rec = this.byAddress.get(relocated);
+      if (rec) return rec;
+    }
     for (let i = this.programs.length - 1; i >= 0; i--) {
       const p = this.programs[i];
       if (p === from || !p.exports.has(name)) continue;
@@ -135,6 +140,8 @@ export class Machine {
   }
 
   resolveSymbolAddress(name: string, from: Instance | undefined): number | undefined {
+    const relocated = from ? this.env.relocate?.(name, from.moduleName) : undefined;
+    if (relocated !== undefined) return relocated;
     for (let i = this.programs.length - 1; i >= 0; i--) {
       const p = this.programs[i];
       if (p === from || !p.exports.has(name)) continue;

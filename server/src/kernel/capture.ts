@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { machine } from 'node:os';
-import type { KernelModelJson } from './format';
+import type { KernelModelJson, KernelTaskJson } from './format';
 import { parseKernelConfig } from './importConfig';
 import { importSystemMap } from './importSystemMap';
 import { versionFromRelease } from './versions';
@@ -139,10 +139,10 @@ function captureLivepatches(fs: CaptureFileSystem, notes: string[]): Record<stri
   });
 }
 
-function captureTasks(fs: CaptureFileSystem, notes: string[]): Record<string, unknown>[] {
+function captureTasks(fs: CaptureFileSystem, notes: string[]): KernelTaskJson[] {
   const entries = fs.list('/proc');
   if (!Array.isArray(entries)) return [];
-  const tasks: Record<string, unknown>[] = [];
+  const tasks: KernelTaskJson[] = [];
   let hiddenStacks = 0;
   for (const pid of entries.filter((e) => /^\d+$/.test(e)).slice(0, 4096)) {
     const stat = text(fs, `/proc/${pid}/stat`);

@@ -30,6 +30,22 @@ export interface KernelFeatures {
   [feature: string]: boolean | number | string | undefined;
 }
 
+/** A task of the model: what the livepatch consistency model needs to know about it. */
+export interface KernelTaskJson {
+  pid: number;
+  /** At most 15 characters (TASK_COMM_LEN - 1). */
+  comm: string;
+  kind: 'user' | 'kthread' | 'idle';
+  /** Innermost first; "name [module]" for module functions. */
+  stack: string[];
+  /** /proc/<pid>/stat state letter when captured. */
+  state?: string;
+  running?: boolean;
+  interruptible?: boolean;
+  offline?: boolean;
+  reliableStack?: boolean;
+}
+
 export interface KernelModelJson {
   formatVersion: number;
   release: string;
@@ -40,8 +56,9 @@ export interface KernelModelJson {
   provenance?: Record<string, unknown>;
   objects: Record<string, KernelObjectJson>;
   loadedModules?: string[];
-  /** Reserved for later format extensions (simulated tasks, procfs contents, globals, loaded patches). */
-  tasks?: unknown[] | Record<string, unknown>;
+  /** Background tasks of the simulated machine (the transition checks their stacks). */
+  tasks?: KernelTaskJson[];
+  /** Reserved for later format extensions (procfs contents, globals, loaded patches). */
   procfs?: unknown[] | Record<string, unknown>;
   globals?: unknown[] | Record<string, unknown>;
   livepatches?: unknown[] | Record<string, unknown>;

@@ -29,6 +29,7 @@ import * as idReferences from './features/idReferences';
 import * as kernelModelStatus from './features/kernelModelStatus';
 import * as livepatchTree from './features/livepatchTree';
 import * as scenarioLanguage from './features/scenarioLanguage';
+import * as scenarioSeries from './features/scenarioSeries';
 import * as simulation from './features/simulation';
 import * as workspaceSymbols from './features/workspaceSymbols';
 import * as workspaceDiagnostics from './features/workspaceDiagnostics';
@@ -49,6 +50,8 @@ const features: { register(context: ServerContext): ServerCapabilities }[] = [
   kernelModelInfo,
   // The editor: scenarios, simulation, code lenses, the Livepatch tree, navigation across modules.
   scenarioLanguage,
+  // The scenario being simulated (or open) gives the series order when nothing else does.
+  scenarioSeries,
   simulation,
   codeLens,
   livepatchTree,

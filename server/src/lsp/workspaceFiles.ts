@@ -6,14 +6,16 @@
 import { opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { yieldToEventLoop } from './diagnosticsPublisher';
+import { isPatchedFuncsFile } from '../layouts/patchedFuncsCsv';
 
 /** Sources and the build files that name a module's parts. */
 export function isWorkspaceFile(name: string): boolean {
-  return name.endsWith('.c') || name.endsWith('.h') || name === 'Kbuild' || name === 'Makefile';
+  return name.endsWith('.c') || name.endsWith('.h') || name === 'Kbuild' || name === 'Makefile' || isPatchedFuncsFile(name);
 }
 
+/** Files that get diagnostics: sources, and distribution trees' patched_funcs.csv lists. */
 export function isSourceFile(path: string): boolean {
-  return path.endsWith('.c') || path.endsWith('.h');
+  return path.endsWith('.c') || path.endsWith('.h') || isPatchedFuncsFile(path);
 }
 
 /** Folders never worth walking: version control, dependencies, build trees' hidden state. */

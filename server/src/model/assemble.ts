@@ -9,6 +9,8 @@ import { inactiveRanges, isInactive, type ConditionCache, type ConfigurationFact
 import { evaluateExpression } from '../preprocess/expression';
 import { kernelConstantValue } from '../preprocess/kernelConstants';
 import type { MacroBody, MacroEnvironment } from '../preprocess/macros';
+import { descriptorFields } from '../layouts/generators';
+import { assembleLayout, type LayoutSources } from '../layouts/assembleLayout';
 import type { CallSite, FileFacts, InitEntry, InitList, InitValue, RawDefine, StructVariable } from './fileFacts';
 import {
   callbackKinds,
@@ -24,6 +26,7 @@ import {
   type KlpState,
   type LivepatchModule,
   type MacroDefinition,
+  type RecordType,
   type ResolvedValue,
   type ShadowApi,
   type ShadowCall,
@@ -38,6 +41,8 @@ export interface ModuleSources {
   files: FileFacts[];
   /** Facts of local headers reached through `#include "..."`. */
   headers: FileFacts[];
+  /** What a generated layout adds: patched_funcs.csv, template markers, the target object. */
+  layout?: LayoutSources;
 }
 
 const shadowApis = new Set<string>(['klp_shadow_get', 'klp_shadow_alloc', 'klp_shadow_get_or_alloc', 'klp_shadow_free', 'klp_shadow_free_all']);
@@ -71,6 +76,7 @@ const positionalFields: Record<string, string[]> = {
   klp_func: ['old_name', 'new_func', 'old_sympos'],
   klp_state: ['id', 'version', 'data'],
   klp_callbacks: ['pre_patch', 'post_patch', 'pre_unpatch', 'post_unpatch', 'post_unpatch_enabled'],
+  ...descriptorFields,
 };
 
 function fieldsOf(list: InitList, structType: string, inactive: [number, number][] = []): Map<string, InitEntry> {
@@ -91,6 +97,15 @@ function isEmptyEntry(value: InitValue, env: MacroEnvironment): boolean {
     const v = evaluateExpression(entry.value.text, env);
     return v === 0;
   });
+}
+
+/** Struct and union definitions in active code, the first of each name (files before headers). */
+function recordTypes(allFacts: readonly FileFacts[], active: (facts: FileFacts, offset: number) => boolean): Map<string, RecordType> {
+  const records = new Map<string, RecordType>();
+  for (const facts of allFacts)
+    for (const record of facts.records ?? [])
+      if (!records.has(record.name) && active(facts, record.offset)) records.set(record.name, { name: record.name, fields: record.fields, location: record.location });
+  return records;
 }
 
 export function assembleModule(sources: ModuleSources, configuration: ConfigurationFacts): LivepatchModule {
@@ -264,12 +279,18 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     };
   };
 
+  // Generated layouts: template markers filled from patched_funcs.csv, generator-built patches.
+  const layout = assembleLayout(sources.layout, {
+    functions,
+    isVariable: (name) => structVariables.has(name),
+  });
+
   const buildObject = (entry: InitEntry): KlpObject => {
     const list = entry.value.kind === 'list' ? entry.value : undefined;
     const fields = list ? fieldsOf(list, 'klp_object', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
     const funcsEntry = fields.get('funcs');
     const funcsArray = arrayOf(funcsEntry?.value, 'klp_func');
-    const funcs = funcsArray ? activeEntries(funcsArray).map(buildFunc) : [];
+    const funcs = funcsArray ? layout.funcsOf(funcsArray, activeEntries(funcsArray), resolvedString(fields.get('name')?.value), buildFunc) : [];
     const callbacks: KlpCallback[] = [];
     const callbacksEntry = fields.get('callbacks');
     if (callbacksEntry?.value.kind === 'list') {
@@ -311,7 +332,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     const fields = fieldsOf(variable.value, 'klp_patch', inactiveByFile.get(variable.location.file));
     const objsEntry = fields.get('objs');
     const objsArray = arrayOf(objsEntry?.value, 'klp_object');
-    const objects = objsArray ? activeEntries(objsArray).map(buildObject) : [];
+    const objects = objsArray ? layout.objectsOf(objsArray, activeEntries(objsArray), buildObject) : [];
     const statesEntry = fields.get('states');
     const statesArray = arrayOf(statesEntry?.value, 'klp_state');
     const states = statesArray ? activeEntries(statesArray).map(buildState) : [];
@@ -341,6 +362,18 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       otherFields: otherFields(fields, ['mod', 'objs', 'states', 'replace']),
     });
   }
+
+  const generated = layout.generatedPatches({
+    calls: allCalls,
+    includes: allFacts.flatMap((facts) => facts.includes.filter((include) => active(facts, include.offset))),
+    structVariables: [...structVariables.values()],
+    fieldsOf: (list, structType) => fieldsOf(list, structType),
+    activeEntries,
+    resolvedString,
+    resolvedNumber,
+    identifierOf,
+    isEmptyEntry: (value) => isEmptyEntry(value, env),
+  });
 
   // Module skeleton: module_init/exit, modinfo, license, parameters (file-scope "calls").
   const moduleNote: Partial<Pick<LivepatchModule, 'init' | 'exit' | 'modinfoLivepatch' | 'license'>> = {};
@@ -372,7 +405,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     list.push(role);
     roles.set(name, list);
   };
-  for (const patch of patches) {
+  for (const patch of [...patches, ...generated.patches]) {
     for (const object of patch.objects) {
       for (const func of object.funcs) if (func.newFunc?.definition && func.oldName?.value) addRole(func.newFunc.name, { kind: 'patched-function', oldName: func.oldName.value });
       for (const cb of object.callbacks) if (cb.definition) addRole(cb.name, { kind: 'callback', callback: cb.kind });
@@ -448,8 +481,10 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       const api = call.name as ShadowApi;
       const idIndex = api === 'klp_shadow_free_all' ? 0 : 1;
       const shadow: ShadowCall = { ...base, api, id: argValue(idIndex), idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined };
+      if (call.resultType !== undefined) shadow.resultType = call.resultType;
       if (api === 'klp_shadow_alloc' || api === 'klp_shadow_get_or_alloc') {
         shadow.size = argValue(2);
+        if (args[2]?.sizeofType !== undefined) shadow.sizeType = args[2].sizeofType;
         shadow.gfp = args[3]?.text;
         shadow.ctor = functionArgument(4);
       } else if (api === 'klp_shadow_free') shadow.dtor = functionArgument(2);
@@ -494,8 +529,10 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     functions,
     macros,
     shadowCalls,
+    records: recordTypes(allFacts, active),
     stateCalls,
     otherApiCalls,
     isLivepatch: patches.length > 0 || enableCalls.length > 0 || moduleNote.modinfoLivepatch !== undefined,
+    ...layout.finish(generated, (file, offset) => !isInactive(inactiveByFile.get(file) ?? [], offset)),
   };
 }

@@ -61,6 +61,12 @@ export interface CallArgument {
   text: string;
   nodeType: string;
   location: Location;
+  /**
+   * For a `sizeof` argument of a shadow variable call: the type it measures, read from the tree
+   * (`sizeof(struct x)`, `sizeof(*p)` with p declared in the function, `sizeof(u64)`); absent
+   * when the tree does not tell.
+   */
+  sizeofType?: string;
 }
 
 export interface CallSite {
@@ -74,6 +80,22 @@ export interface CallSite {
   returned: boolean;
   /** `x = call(...)` / `T x = call(...)`: the variable that receives the result. */
   assignedTo?: string;
+  /**
+   * For a shadow variable call: the type its result is used as, read from the tree: the
+   * pointed-to type of a cast, of the declared or assigned variable (declared in the function),
+   * or of the function's return type (`struct x *`). Absent when unknown or `void`.
+   */
+  resultType?: string;
+  offset: number;
+}
+
+/** A struct or union definition with a body: the layout behind a shadow variable's data. */
+export interface RecordDefinition {
+  /** "struct sv_counter", "union u". */
+  name: string;
+  /** The members as written, comments left out and spacing normalised: "char *comm". */
+  fields: string[];
+  location: Location;
   offset: number;
 }
 
@@ -146,6 +168,8 @@ export interface FileFacts {
   structUses: NamedUse[];
   designators: NamedUse[];
   syntaxErrors: { message: string; location: Location; offset: number }[];
+  /** Struct and union definitions (always present in extracted facts). */
+  records?: RecordDefinition[];
 }
 
 const maxSyntaxErrorsPerFile = 50;
@@ -291,6 +315,165 @@ function parameterTypeText(x: Extraction, parameter: Node): string {
   return normalizeSpace(text);
 }
 
+// ---- Types behind shadow variables (the takeover checks compare them across patches) ----------
+
+/** Shadow calls whose result or size says what the variable's data is. */
+const shadowDataApis = new Set(['klp_shadow_get', 'klp_shadow_alloc', 'klp_shadow_get_or_alloc']);
+
+/** A type specifier as a name: "struct x" (body left out), "unsigned long", "u64". Qualifiers are separate nodes. */
+function typeSpecifierText(x: Extraction, type: Node): string {
+  const kind = type.type;
+  if (kind === 'struct_specifier' || kind === 'union_specifier' || kind === 'enum_specifier') {
+    const name = type.childForFieldName('name');
+    if (name) return `${kind.slice(0, kind.indexOf('_'))} ${textOf(x, name)}`;
+  }
+  return normalizeSpace(textOf(x, type));
+}
+
+/** How many `*` lead from a declarator to the identifier `name`; undefined when it declares another name or an array/function. */
+function pointerDepthTo(x: Extraction, declarator: Node | null, name: string): number | undefined {
+  let current = declarator;
+  let depth = 0;
+  for (let guard = 0; current && guard < 32; guard++) {
+    const kind = current.type;
+    if (kind === 'identifier') return textOf(x, current) === name ? depth : undefined;
+    if (kind === 'pointer_declarator') depth++;
+    else if (kind !== 'init_declarator') return undefined;
+    current = current.childForFieldName('declarator');
+  }
+  return undefined;
+}
+
+/** `T **name` in a declaration or parameter: T and the pointer depth. */
+function declaredIn(x: Extraction, declaration: Node, name: string): { type: string; depth: number } | undefined {
+  const type = declaration.childForFieldName('type');
+  if (!type) return undefined;
+  for (const declarator of declaration.childrenForFieldName('declarator')) {
+    const depth = pointerDepthTo(x, declarator, name);
+    if (depth !== undefined) return { type: typeSpecifierText(x, type), depth };
+  }
+  return undefined;
+}
+
+/**
+ * The declared type of `name` where `at` uses it: a local declared before it in an enclosing
+ * block, or a parameter. The search stays inside the function, so an edit elsewhere in the file
+ * cannot change the answer (facts of untouched functions are kept as they are).
+ */
+function declaredType(x: Extraction, at: Node, name: string): { type: string; depth: number } | undefined {
+  for (let scope = at.parent; scope; scope = scope.parent) {
+    if (scope.type === 'compound_statement') {
+      for (const child of scope.namedChildren) {
+        if (!child || child.startIndex >= at.startIndex) break;
+        if (child.type !== 'declaration') continue;
+        const found = declaredIn(x, child, name);
+        if (found) return found;
+      }
+    } else if (scope.type === 'function_definition') {
+      const parameters = functionDeclarator(scope.childForFieldName('declarator'))?.declarator.childForFieldName('parameters');
+      for (const parameter of parameters?.namedChildren ?? []) {
+        if (parameter?.type !== 'parameter_declaration') continue;
+        const found = declaredIn(x, parameter, name);
+        if (found) return found;
+      }
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** `T` of a pointer to T; undefined for `void *`, a pointer to a pointer, or no pointer. */
+function pointee(declared: { type: string; depth: number } | undefined): string | undefined {
+  return declared && declared.depth === 1 && declared.type !== 'void' ? declared.type : undefined;
+}
+
+function withoutParentheses(node: Node | null): Node | null {
+  let current = node;
+  while (current?.type === 'parenthesized_expression') current = current.namedChildren.find((c) => c !== null && c.type !== 'comment') ?? null;
+  return current;
+}
+
+/** The type a `sizeof` measures, when the tree says: a type, `*p`, or a variable (or typedef name) in parentheses. */
+function sizeofType(x: Extraction, node: Node): string | undefined {
+  const descriptor = node.childForFieldName('type');
+  if (descriptor) {
+    const type = descriptor.childForFieldName('type');
+    if (!type) return undefined;
+    const declarator = descriptor.childForFieldName('declarator');
+    return declarator ? normalizeSpace(`${typeSpecifierText(x, type)} ${textOf(x, declarator)}`) : typeSpecifierText(x, type);
+  }
+  const value = withoutParentheses(node.childForFieldName('value'));
+  if (!value) return undefined;
+  if (value.type === 'pointer_expression' && x.parsed[value.startIndex] === '*') {
+    const target = withoutParentheses(value.childForFieldName('argument'));
+    return target?.type === 'identifier' ? pointee(declaredType(x, node, textOf(x, target))) : undefined;
+  }
+  if (value.type === 'identifier') {
+    const name = textOf(x, value);
+    const declared = declaredType(x, node, name);
+    // `sizeof(u64)` parses as a parenthesised identifier: no variable of that name means a type name.
+    if (!declared) return name;
+    return declared.depth === 0 ? declared.type : undefined;
+  }
+  return undefined;
+}
+
+/** The type a shadow call's result is used as: a cast, the variable it initialises or is assigned to, or the function's return type. */
+function shadowResultType(x: Extraction, call: Node): string | undefined {
+  let node = call;
+  let parent = node.parent;
+  while (parent?.type === 'parenthesized_expression') {
+    node = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return undefined;
+  switch (parent.type) {
+    case 'cast_expression': {
+      const descriptor = parent.childForFieldName('type');
+      const type = descriptor?.childForFieldName('type');
+      const declarator = descriptor?.childForFieldName('declarator');
+      if (!type || declarator?.type !== 'abstract_pointer_declarator' || declarator.namedChildCount > 0) return undefined;
+      const name = typeSpecifierText(x, type);
+      return name === 'void' ? undefined : name;
+    }
+    case 'init_declarator': {
+      const declaration = parent.parent;
+      const declared = declaratorName(parent.childForFieldName('declarator'));
+      if (declaration?.type !== 'declaration' || !declared) return undefined;
+      return pointee(declaredIn(x, declaration, textOf(x, declared)));
+    }
+    case 'assignment_expression': {
+      const left = parent.childForFieldName('left');
+      if (parent.childForFieldName('right')?.id !== node.id || left?.type !== 'identifier') return undefined;
+      return pointee(declaredType(x, call, textOf(x, left)));
+    }
+    case 'return_statement': {
+      let definition = parent.parent;
+      while (definition && definition.type !== 'function_definition') definition = definition.parent;
+      const type = definition?.childForFieldName('type');
+      const found = definition ? functionDeclarator(definition.childForFieldName('declarator')) : null;
+      return type && found ? pointee({ type: typeSpecifierText(x, type), depth: found.pointerDepth }) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Members of a struct body, comments left out: built from the tree's children, not from the text's spacing. */
+function recordFields(x: Extraction, body: Node): string[] {
+  const fields: string[] = [];
+  for (const member of body.namedChildren) {
+    if (!member || member.type === 'comment') continue;
+    const parts: string[] = [];
+    for (const child of member.children) {
+      if (!child || child.type === 'comment' || child.type === ';') continue;
+      parts.push(child.type === ',' ? ',' : textOf(x, child));
+    }
+    fields.push(normalizeSpace(parts.join(' ')).replace(/ ,/g, ','));
+  }
+  return fields;
+}
+
 function isStatic(x: Extraction, node: Node): boolean {
   return node.children.some((c) => c?.type === 'storage_class_specifier' && textOf(x, c) === 'static');
 }
@@ -381,6 +564,7 @@ export function emptyFacts(path: string): FileFacts {
     structUses: [],
     designators: [],
     syntaxErrors: [],
+    records: [],
   };
 }
 
@@ -403,6 +587,7 @@ const enum Kind {
   Define,
   FunctionDefine,
   Include,
+  Record,
 }
 
 /** The capture that identifies each pattern of facts.scm. */
@@ -416,6 +601,7 @@ const kinds = new Map<string, Kind>([
   ['define', Kind.Define],
   ['fdefine', Kind.FunctionDefine],
   ['include', Kind.Include],
+  ['record', Kind.Record],
 ]);
 
 function capture(captures: QueryCapture[], name: string): Node | undefined {
@@ -588,6 +774,18 @@ function collect(x: Extraction, tree: Tree, facts: FileFacts, query: Query, rang
         });
         break;
       }
+      case Kind.Record: {
+        const node = capture(captures, 'record')!;
+        const name = capture(captures, 'record.name')!;
+        const body = capture(captures, 'record.body')!;
+        facts.records!.push({
+          name: `${node.type === 'union_specifier' ? 'union' : 'struct'} ${textOf(x, name)}`,
+          fields: recordFields(x, body),
+          location: locationOf(x, node),
+          offset: node.startIndex,
+        });
+        break;
+      }
       case Kind.Include: {
         const node = capture(captures, 'include')!;
         const pathNode = capture(captures, 'include.path')!;
@@ -642,15 +840,21 @@ function resolve(x: Extraction, pending: Pending, spans: FunctionSpans, facts: F
       const declared = declaratorName(parent!.childForFieldName('declarator'));
       assignedTo = declared ? textOf(x, declared) : undefined;
     }
+    const isShadow = shadowDataApis.has(callee);
     const argumentFacts: CallArgument[] = [];
     for (const a of args.namedChildren) {
       if (!a) continue;
       const type = a.type;
       if (type === 'comment') continue;
       const end = a.endIndex;
-      argumentFacts.push({ text: x.parsed.slice(a.startIndex, end), nodeType: type, location: locationOf(x, a, end) });
+      const argument: CallArgument = { text: x.parsed.slice(a.startIndex, end), nodeType: type, location: locationOf(x, a, end) };
+      if (isShadow && type === 'sizeof_expression') {
+        const measured = sizeofType(x, a);
+        if (measured !== undefined) argument.sizeofType = measured;
+      }
+      argumentFacts.push(argument);
     }
-    facts.calls.push({
+    const site: CallSite = {
       name: callee,
       arguments: argumentFacts,
       location,
@@ -659,7 +863,12 @@ function resolve(x: Extraction, pending: Pending, spans: FunctionSpans, facts: F
       returned: parentType === 'return_statement',
       assignedTo,
       offset,
-    });
+    };
+    if (isShadow) {
+      const resultType = shadowResultType(x, node);
+      if (resultType !== undefined) site.resultType = resultType;
+    }
+    facts.calls.push(site);
   }
   for (const node of pending.references) {
     const offset = node.startIndex;
@@ -978,6 +1187,8 @@ export function updateFileFacts(
   const structUses = splice(previous.structUses, fresh.structUses, byOffset, start, oldEnd, located);
   const designators = splice(previous.designators, fresh.designators, byOffset, start, oldEnd, located);
   const syntaxErrors = splice(previous.syntaxErrors, fresh.syntaxErrors, byOffset, start, oldEnd, located);
+  const records = splice(previous.records ?? [], fresh.records ?? [], byOffset, start, oldEnd, located);
+  if (!records) return undefined;
   if (!structVariables || !calls || !functionReferences || !returns || !staticLocals || !defines || !includes || !structUses || !designators || !syntaxErrors) {
     return undefined;
   }
@@ -995,6 +1206,7 @@ export function updateFileFacts(
     structUses,
     designators,
     syntaxErrors: syntaxErrors.length > maxSyntaxErrorsPerFile ? syntaxErrors.slice(0, maxSyntaxErrorsPerFile) : syntaxErrors,
+    records,
   };
 }
 

@@ -25,6 +25,12 @@ const parameterisedAnnotations = [
   '__printf', '__scanf', '__aligned', '__section', '__acquires', '__releases', '__must_hold',
   '__counted_by', '__alloc_size', '__diag_ignore', '__cond_acquires', '__cond_lock',
   '__assume_aligned', '__nonstring', '__designated_init', '__no_sanitize',
+  // GCC attributes after a declarator (`extern struct mutex m __attribute__((weak));`) are not
+  // in the grammar; distribution trees' extracted code is full of them.
+  '__attribute__', '__attribute',
+  // Relocation markers of extracted kernel code in distribution trees: they expand to an asm
+  // label naming the `.klp.sym` symbol, after the declarator (reference 9.3).
+  'KLP_RELOC_SYMBOL', 'KLP_RELOC_SYMBOL_POS',
 ];
 
 /**
@@ -51,6 +57,55 @@ export interface Annotation {
   /** UTF-16 offsets in the text. */
   start: number;
   end: number;
+  /** Text of the same length that replaces it (template markers in a value position); spaces when absent. */
+  replacement?: string;
+}
+
+/**
+ * A template marker `@@NAME@@` that a distribution tree's build replaces (layouts/distribution).
+ * Where it stands for a value (`.replace = @@KLP_REPLACE@@,`) it becomes the identifier
+ * `__NAME__` (same length, an unknown macro to the model); where it stands for table entries or
+ * declarations it is blanked.
+ */
+function templateMarkerAt(source: string, start: number): { end: number; replacement?: string } | undefined {
+  if (source.charCodeAt(start + 1) !== 64) return undefined;
+  let i = start + 2;
+  while (i < source.length && isMarkerCharacter(source.charCodeAt(i))) i++;
+  if (i === start + 2 || source.charCodeAt(i) !== 64 || source.charCodeAt(i + 1) !== 64) return undefined;
+  const end = i + 2;
+  let before = start - 1;
+  while (before >= 0 && isBlankCode(source.charCodeAt(before))) before--;
+  let after = end;
+  while (after < source.length && isBlankCode(source.charCodeAt(after))) after++;
+  const previous = before >= 0 ? source[before] : '';
+  const next = source[after] ?? '';
+  const valuePosition = '=([?:+-*/|&<>!~%^'.includes(previous) ? previous !== '' : previous === ',' && ',);'.includes(next) && next !== '';
+  return { end, replacement: valuePosition ? `__${source.slice(start + 2, i)}__` : undefined };
+}
+
+function isMarkerCharacter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+}
+
+function isBlankCode(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** The `@@NAME@@` template markers of a text (outside comments, strings and directives), in order. */
+export function templateMarkers(source: string): Annotation[] {
+  return layoutAnnotations(source).filter((a) => a.name.startsWith('@@'));
+}
+
+/**
+ * What generated layouts leave in a text, in order: template markers and relocation macros
+ * (`KLP_RELOC_SYMBOL(...)`, `KLP_RELOC_SYMBOL_POS(...)`, spanning their arguments). Scans only
+ * texts that have some.
+ */
+export function layoutAnnotations(source: string): Annotation[] {
+  if (!source.includes('@@') && !source.includes('KLP_RELOC_SYMBOL')) return [];
+  const annotations: Annotation[] = [];
+  scanAnnotations(source, 0, annotations, []);
+  return annotations.filter((a) => a.name.startsWith('@@') || a.name === 'KLP_RELOC_SYMBOL' || a.name === 'KLP_RELOC_SYMBOL_POS');
 }
 
 export interface NeutralizedText {
@@ -136,12 +191,30 @@ function scanAnnotations(source: string, from: number, annotations: Annotation[]
       i++;
       continue;
     }
+    if (c === 64 /* @ */) {
+      const marker = templateMarkerAt(source, i);
+      if (marker) {
+        const annotation: Annotation = { name: source.slice(i, marker.end), start: i, end: marker.end };
+        if (marker.replacement !== undefined) annotation.replacement = marker.replacement;
+        annotations.push(annotation);
+        i = marker.end;
+        continue;
+      }
+    }
     if (isIdentifierStart(c)) {
       const start = i;
       while (i < n && isIdentifierPart(source.charCodeAt(i))) i++;
       // Every annotation (and `static`) starts with one of these: skip other words unread.
       if (!mayStartAnnotation[c] || i - start > longestWord) continue;
       const word = source.slice(start, i);
+      if (word.length === 19 && word.startsWith('KLP_SYSCALL_DEFINE')) {
+        const rewritten = syscallDefinition(source, start, i);
+        if (rewritten) {
+          annotations.push({ name: word, start, end: rewritten.end, replacement: rewritten.replacement });
+          i = rewritten.end;
+        }
+        continue;
+      }
       if (word === 'static') {
         const next = /^\s+([A-Z_][A-Z0-9_]*)\s*\(/.exec(source.slice(i, i + staticLookahead));
         if (next && definitionMacros.has(next[1])) blank(start, i);
@@ -176,6 +249,49 @@ function scanAnnotations(source: string, from: number, annotations: Annotation[]
   return n;
 }
 
+/**
+ * klp-build's `KLP_SYSCALL_DEFINE3(read, unsigned int, fd, char __user *, buf, size_t, count)`
+ * (reference 1.11) read as the function it defines, `long __do_sys_read(unsigned int  fd ...)`
+ * (the name the kernel gives a system call's body): the prefix is rewritten, each comma between
+ * a type and its name becomes a blank and annotations in the types are blanked; the length and
+ * every line break stay. Undefined when the text does not have that shape.
+ */
+function syscallDefinition(source: string, start: number, wordEnd: number): { end: number; replacement: string } | undefined {
+  const arity = source.charCodeAt(wordEnd - 1) - 48;
+  if (arity < 0 || arity > 6) return undefined;
+  let open = wordEnd;
+  while (open < source.length && (source[open] === ' ' || source[open] === '\t')) open++;
+  if (source[open] !== '(') return undefined;
+  // The arguments: split at commas of depth 0, up to the closing parenthesis.
+  const commas: number[] = [];
+  let depth = 0;
+  let close = -1;
+  for (let j = open; j < source.length && j < open + 4096; j++) {
+    const c = source[j];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) {
+      close = j;
+      break;
+    } else if (c === ',' && depth === 1) commas.push(j);
+  }
+  // The name, then a type and a name per parameter: 2 * arity commas.
+  if (close < 0 || commas.length !== arity * 2) return undefined;
+  const nameEnd = arity === 0 ? close : commas[0];
+  const name = source.slice(open + 1, nameEnd).trim();
+  if (!/^[A-Za-z_]\w*$/.test(name)) return undefined;
+  const prefixEnd = arity === 0 ? close + 1 : commas[0] + 1;
+  const prefix = `long __do_sys_${name}(${arity === 0 ? 'void)' : ''}`;
+  if (prefix.length > prefixEnd - start || source.slice(start, prefixEnd).includes('\n')) return undefined;
+  let text = prefix.padEnd(prefixEnd - start, ' ');
+  if (arity > 0) {
+    const parameters = source.slice(prefixEnd, close + 1).split('');
+    // Comma 0 follows the system call's name; 1, 3, 5... separate a type from its name, 2, 4... parameters.
+    for (let k = 1; k < commas.length; k += 2) parameters[commas[k] - prefixEnd] = ' ';
+    text += parameters.join('').replace(/[A-Za-z_]\w*/g, (word) => (plainSet.has(word) ? ' '.repeat(word.length) : word));
+  }
+  return { end: close + 1, replacement: text };
+}
+
 /** How far after `static` the scan looks for a definition macro. */
 const staticLookahead = 64;
 
@@ -185,7 +301,7 @@ function blankedSegment(source: string, annotations: Annotation[], from: number,
   let last = from;
   for (const a of annotations) {
     pieces.push(source.slice(last, a.start));
-    pieces.push(source.slice(a.start, a.end).replace(/[^\r\n]/g, ' '));
+    pieces.push(a.replacement ?? source.slice(a.start, a.end).replace(/[^\r\n]/g, ' '));
     last = a.end;
   }
   pieces.push(source.slice(last, to));
@@ -260,7 +376,11 @@ function updateAnnotationScan(previous: AnnotationScan, source: string, editStar
     const oldResumed = resumed - delta;
     let after = before;
     while (after < old.length && old[after].start < oldResumed) after++;
-    for (let i = after; i < old.length; i++) annotations.push({ name: old[i].name, start: old[i].start + delta, end: old[i].end + delta });
+    for (let i = after; i < old.length; i++) {
+      const moved: Annotation = { name: old[i].name, start: old[i].start + delta, end: old[i].end + delta };
+      if (old[i].replacement !== undefined) moved.replacement = old[i].replacement;
+      annotations.push(moved);
+    }
     for (let i = lastAtMost(previous.safe, oldResumed) + 1; i < previous.safe.length; i++) safe.push(previous.safe[i] + delta);
     text += previous.result.text.slice(oldResumed);
   }

@@ -108,6 +108,39 @@ export interface SimulationDiagnostics {
   }[];
 }
 
+/** A task that kept a transition from completing, with its stack (innermost first). */
+export interface SimulationStalledTask {
+  pid: number;
+  comm: string;
+  stack: { function: string; object: string; location?: MessageLocation }[];
+}
+
+/**
+ * One event of a simulation run, for the timeline (the simulator's event stream without the
+ * log and output lines, which the transcript has). `time` is virtual time in seconds; locations
+ * are the source lines that caused the event, where the simulator knows them.
+ */
+export type SimulationEvent =
+  /** A scenario command started; `line` is 1-based in `scenarioText`. */
+  | { kind: 'command'; time: number; text: string; line: number }
+  /** `comm`/`pid`: the process the callback ran in, when the simulator says. */
+  | { kind: 'callback'; time: number; patch: string; object: string; callback: string; function: string; result?: number; location?: MessageLocation; comm?: string; pid?: number }
+  | {
+      kind: 'transition';
+      time: number;
+      patch: string;
+      phase: 'init' | 'start' | 'complete' | 'cancel' | 'reverse' | 'force' | 'signal' | 'stalled';
+      target: 'patched' | 'unpatched';
+      /** For `stalled`: the tasks not switched. */
+      blockers?: SimulationStalledTask[];
+    }
+  | { kind: 'task-switch'; time: number; patch: string; pid: number; comm: string; state: number; how: 'stack-check' | 'exit' | 'idle' | 'signal' | 'force' | 'schedule' }
+  | { kind: 'shadow'; time: number; action: 'alloc' | 'free' | 'duplicate' | 'ctor-failed'; id: number; object: string; size?: number; location?: MessageLocation }
+  | { kind: 'state'; time: number; action: 'installed' | 'removed' | 'replaced'; patch: string; id: number; version: number }
+  | { kind: 'module'; time: number; action: 'load' | 'unload' | 'load-failed'; module: string }
+  | { kind: 'patch'; time: number; action: 'enabled' | 'disabled' | 'replaced' | 'freed'; patch: string }
+  | { kind: 'fault'; time: number; task: string; message: string; location?: MessageLocation; stack: string[] };
+
 export interface RunSimulationResult {
   /** Short description of the scenario: the file name, "default scenario", "load <module>". */
   label: string;
@@ -130,6 +163,10 @@ export interface RunSimulationResult {
   kernel: { release: string; architecture: string; source: string };
   /** Wall-clock duration of the run in milliseconds. */
   durationMs: number;
+  /** The run's events in order, for the timeline (absent from servers that predate it). */
+  events?: SimulationEvent[];
+  /** Set when the run had more events than the response carries (the first ones are kept). */
+  eventsTruncated?: boolean;
 }
 
 /**

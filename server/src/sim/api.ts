@@ -5,7 +5,7 @@
 import type { HostFunction } from '../interp/host';
 import type { Machine } from '../interp/machine';
 import { host, num } from '../interp/kernelApi/support';
-import { klpEnablePatch } from './core';
+import { hasRegistrationApi, klpDisableRegistered, klpEnablePatch, klpEnableRegistered, klpRegisterPatch, klpUnregisterPatch } from './core';
 import type { Simulator } from './simulator';
 import { getPrevState, getState } from './state';
 
@@ -28,8 +28,17 @@ export function livepatchApi(sim: Simulator): Map<string, HostFunction> {
     host('klp_enable_patch', (m, t, args) => {
       const module = moduleOf(m.currentModule(t));
       if (!module) return -22;
+      // Before 5.1 only a registered patch can be enabled (reference 1.12).
+      if (hasRegistrationApi(sim)) return klpEnableRegistered(sim, num(args[0]));
       return klpEnablePatch(sim, num(args[0]), module);
     }),
+    // The registration API of 4.12-5.0; the module loader refuses it on newer kernels.
+    host('klp_register_patch', (m, t, args) => {
+      const module = moduleOf(m.currentModule(t));
+      return module ? klpRegisterPatch(sim, num(args[0]), module) : -22;
+    }),
+    host('klp_unregister_patch', (_m, _t, args) => klpUnregisterPatch(sim, num(args[0]))),
+    host('klp_disable_patch', (_m, _t, args) => klpDisableRegistered(sim, num(args[0]))),
     host('klp_shadow_get', (_m, _t, args) => sim.shadows.get(num(args[0]), num(args[1]))?.data ?? 0),
     host('klp_shadow_alloc', (m, t, args, site) => sim.shadows.alloc(num(args[0]), num(args[1]), num(args[2]), num(args[4]), num(args[5]), true, site, m.currentModule(t))),
     host('klp_shadow_get_or_alloc', (m, t, args, site) => sim.shadows.alloc(num(args[0]), num(args[1]), num(args[2]), num(args[4]), num(args[5]), false, site, m.currentModule(t))),

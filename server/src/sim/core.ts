@@ -9,7 +9,7 @@ import { isPatchCompatible } from './state';
 import { callCallback } from './callbacks';
 import type { Simulator } from './simulator';
 import { Transition } from './transition';
-import { objectDisplayName, PATCHED, type KlpCallbacks, type KlpFunc, type KlpObject, type KlpPatch, type KlpState, type SimModule } from './types';
+import { objectDisplayName, PATCHED, UNPATCHED, type KlpCallbacks, type KlpFunc, type KlpObject, type KlpPatch, type KlpRelocation, type KlpState, type SimModule } from './types';
 
 const EINVAL = -22;
 const EBUSY = -16;
@@ -72,23 +72,30 @@ function readPatch(sim: Simulator, address: number, module: SimModule): KlpPatch
   return patch;
 }
 
+/**
+ * klp_find_object_symbol(): the lookup in one object (null: vmlinux) with its three refusal
+ * messages (2.3 step 5, 9.3); `matches` is how many symbols of that name the object has.
+ */
+function checkSymbolMatches(sim: Simulator, objectName: string | null, name: string, sympos: number, matches: number): void {
+  if (matches === 0) {
+    sim.log.klp(KERN_ERR, `symbol '${name}' not found in symbol table`);
+    throw new KlpError(EINVAL);
+  }
+  if (sympos === 0 && matches > 1) {
+    sim.log.klp(KERN_ERR, `unresolvable ambiguity for symbol '${name}' in object '${objectName ?? '(null)'}'`);
+    throw new KlpError(EINVAL);
+  }
+  if (sympos > matches) {
+    sim.log.klp(KERN_ERR, `symbol position ${sympos} for symbol '${name}' in object '${objectName ?? 'vmlinux'}' not found`);
+    throw new KlpError(EINVAL);
+  }
+}
+
 /** The kernel's symbol lookup in one object (2.3 step 5), with its three refusal messages. */
 function resolveFunc(sim: Simulator, func: KlpFunc): void {
   const object = func.object;
   const objectName = objectDisplayName(object);
-  const names = symbolsNamed(sim, objectName, func.oldName);
-  if (names === 0) {
-    sim.log.klp(KERN_ERR, `symbol '${func.oldName}' not found in symbol table`);
-    throw new KlpError(EINVAL);
-  }
-  if (func.oldSympos === 0 && names > 1) {
-    sim.log.klp(KERN_ERR, `unresolvable ambiguity for symbol '${func.oldName}' in object '${object.name ?? '(null)'}'`);
-    throw new KlpError(EINVAL);
-  }
-  if (func.oldSympos > names) {
-    sim.log.klp(KERN_ERR, `symbol position ${func.oldSympos} for symbol '${func.oldName}' in object '${objectName}' not found`);
-    throw new KlpError(EINVAL);
-  }
+  checkSymbolMatches(sim, object.name, func.oldName, func.oldSympos, symbolsNamed(sim, objectName, func.oldName));
   const position = func.oldSympos || 1;
   func.oldKey = functionKey(objectName, func.oldName, position);
   func.oldFunc = sim.originalAddress(objectName, func.oldName);
@@ -100,6 +107,103 @@ export function symbolsNamed(sim: Simulator, objectName: string, name: string): 
   const module = sim.modules.get(objectName);
   if (module?.program) return module.program.functions.filter((f) => f.name === name).length;
   return sim.kernel.lookup(objectName, name).length;
+}
+
+// ---- livepatch relocations (reference 9.2, 9.3) --------------------------------------------
+
+const relocationStructPrefix = '__klp_module_reloc_';
+
+/**
+ * The livepatch module's relocation sections, from its KLP_MODULE_RELOC(obj) arrays (the
+ * source form of .klp.rela.<obj>.* with one .klp.sym.<obj>.<name>,<pos> per KLP_SYMPOS entry).
+ */
+export function readKlpRelocations(sim: Simulator, module: SimModule): Map<string, KlpRelocation[]> {
+  const sections = new Map<string, KlpRelocation[]>();
+  const handle = module.program;
+  if (!handle) return sections;
+  const m = sim.machine;
+  for (const global of handle.program.globals) {
+    const type = global.type;
+    if (type.k !== 'array' || type.of.k !== 'struct' || !type.of.tag?.startsWith(relocationStructPrefix)) continue;
+    const object = type.of.tag.slice(relocationStructPrefix.length);
+    const base = handle.globalAddress(global.name);
+    if (base === undefined) continue;
+    const size = type.of.size;
+    const list = sections.get(object) ?? [];
+    for (let i = 0; i < (type.length ?? 0); i++) {
+      const entry = m.readStruct(base + i * size, type.of.tag) as { name: number; sympos: number };
+      if (!entry.name) continue;
+      list.push({ object, name: m.readCString(entry.name), sympos: Number(entry.sympos) });
+    }
+    sections.set(object, list);
+  }
+  return sections;
+}
+
+/** Symbols of this name in an object, data included (interpreted modules: their definitions). */
+function objectSymbolCount(sim: Simulator, objectName: string, name: string): number {
+  const module = sim.modules.get(objectName);
+  if (module?.program) {
+    const program = module.program.program;
+    return program.functions.filter((f) => f.name === name).length + program.globals.filter((g) => g.name === name).length;
+  }
+  return sim.kernel.lookup(objectName, name).length;
+}
+
+/** Where a resolved livepatch symbol lives in the simulated machine, when it is modelled there. */
+function objectSymbolAddress(sim: Simulator, objectName: string, name: string): number | undefined {
+  const module = sim.modules.get(objectName);
+  if (module?.program) return module.program.globalAddress(name) ?? module.program.functionAddress(name);
+  if (objectName !== 'vmlinux') return undefined;
+  const data = sim.machine.kernel.address(name);
+  if (data !== undefined) return data;
+  const symbol = sim.kernel.lookup('vmlinux', name)[0];
+  return symbol && /^[tTwW]$/.test(symbol.type) ? sim.originalAddress('vmlinux', name) : undefined;
+}
+
+/**
+ * klp_apply_section_relocs() for every section of one object: each livepatch symbol is looked
+ * up in that object only (vmlinux for vmlinux, the module's own symbols for a module).
+ */
+function applyRelocations(sim: Simulator, patchModule: SimModule, objectName: string): void {
+  const relocations = patchModule.klpRelocations?.get(objectName) ?? [];
+  const nameLimit = sim.version(6, 1) ? 511 : 127;
+  for (const r of relocations) {
+    if (r.name.length > nameLimit) {
+      sim.log.klp(KERN_ERR, `symbol .klp.sym.${r.object}.${r.name},${r.sympos} has an incorrectly formatted name`);
+      throw new KlpError(EINVAL);
+    }
+    checkSymbolMatches(sim, objectName === 'vmlinux' ? null : objectName, r.name, r.sympos, objectSymbolCount(sim, objectName, r.name));
+  }
+  patchModule.klpRelocated ??= new Map();
+  for (const r of relocations) {
+    const address = objectSymbolAddress(sim, objectName, r.name);
+    patchModule.program?.forgetSymbol(r.name);
+    if (address !== undefined) patchModule.klpRelocated.set(r.name, address);
+  }
+}
+
+/** klp_clear_object_relocs(): a target module went away; a reload starts clean (9.2). */
+function clearRelocations(patchModule: SimModule, objectName: string): void {
+  for (const r of patchModule.klpRelocations?.get(objectName) ?? []) {
+    patchModule.klpRelocated?.delete(r.name);
+    patchModule.program?.forgetSymbol(r.name);
+  }
+}
+
+/**
+ * The module loader hands the livepatch module's .klp.rela.vmlinux.* sections to the core
+ * while applying its relocations (5.8+, reference 2.1 step 2): returns 0 or -EINVAL.
+ */
+export function applyVmlinuxRelocations(sim: Simulator, module: SimModule): number {
+  if (!sim.version(5, 8)) return 0;
+  try {
+    applyRelocations(sim, module, 'vmlinux');
+  } catch (error) {
+    if (error instanceof KlpError) return error.errno;
+    throw error;
+  }
+  return 0;
 }
 
 /** Whether ftrace can hook the function (4.5), from the model; interpreted modules always can. */
@@ -175,7 +279,12 @@ function initObject(sim: Simulator, object: KlpObject, seenObjects: Set<string>)
     if (funcDirs.has(name)) sysfsDuplicate(sim, `/kernel/livepatch/${object.patch.name}/${dir}/${name}`);
     funcDirs.add(name);
   }
-  if (isObjectLoaded(object)) for (const func of object.funcs) resolveFunc(sim, func);
+  if (isObjectLoaded(object)) {
+    // klp_init_object_loaded(): a module's relocation sections first (vmlinux ones were
+    // applied at module load since 5.8), then the functions.
+    if (object.name !== null || !sim.version(5, 8)) applyRelocations(sim, object.patch.module, dir);
+    for (const func of object.funcs) resolveFunc(sim, func);
+  }
 }
 
 function sysfsDuplicate(sim: Simulator, path: string): never {
@@ -262,6 +371,11 @@ export function klpEnablePatch(sim: Simulator, address: number, module: SimModul
     module.refcount--;
     return EBUSY;
   }
+  return startEnabling(sim, patch);
+}
+
+/** Steps 15-19 of 2.2: announce, initialize the transition, pre_patch and hook per object, start. */
+function startEnabling(sim: Simulator, patch: KlpPatch): number {
   sim.log.klp(KERN_NOTICE, `enabling patch '${patch.name}'`);
   const transition = new Transition(sim, patch, PATCHED);
   sim.transition = transition;
@@ -291,10 +405,112 @@ export function klpEnablePatch(sim: Simulator, address: number, module: SimModul
 function enableFailed(sim: Simulator, patch: KlpPatch, transition: Transition, errno: number): number {
   sim.log.klp(KERN_WARNING, `failed to enable patch '${patch.name}'`);
   transition.cancel();
+  // A registered patch (4.x-5.0) stays registered; the cancelled transition dropped its reference.
+  if (patch.registered) return errno;
   const index = sim.patches.indexOf(patch);
   if (index >= 0) sim.patches.splice(index, 1);
   patch.module.refcount = Math.max(0, patch.module.refcount - 1);
   return errno;
+}
+
+// ---- the registration API of 4.12-5.0 (reference 1.12) -------------------------------------
+
+const ENOSYS = -38;
+
+/** Kernels before 5.1: a patch is registered first (sysfs, symbols), then enabled separately. */
+export function hasRegistrationApi(sim: Simulator): boolean {
+  return !sim.version(5, 1);
+}
+
+function registeredPatch(sim: Simulator, address: number): KlpPatch | undefined {
+  return sim.patches.find((p) => p.address === address && p.registered);
+}
+
+/** klp_register_patch(): the checks and object initialization of 2.2/2.3, no transition. */
+export function klpRegisterPatch(sim: Simulator, address: number, module: SimModule): number {
+  if (address && registeredPatch(sim, address)) return EINVAL;
+  const read = readPatch(sim, address, module);
+  if (typeof read === 'number') return read;
+  const patch = read;
+  if (!module.isLivepatch) {
+    sim.log.klp(KERN_ERR, `module ${module.name} is not marked as a livepatch module`);
+    return EINVAL;
+  }
+  // Before 5.2 a kernel without reliable stack traces refused patches (errno unverified, 16.3).
+  const features = (sim.kernel.raw as { features?: { reliableStacktrace?: boolean } }).features;
+  if (features?.reliableStacktrace === false) {
+    sim.log.klp(KERN_ERR, "This architecture doesn't have support for the livepatch consistency model.");
+    return ENOSYS;
+  }
+  try {
+    const seen = new Set<string>();
+    for (const object of patch.objects) initObject(sim, object, seen);
+  } catch (error) {
+    if (error instanceof KlpError) return error.errno;
+    throw error;
+  }
+  patch.registered = true;
+  sim.patches.push(patch);
+  return 0;
+}
+
+/**
+ * The enable of 4.12-5.0 (klp_enable_patch(), or writing 1 to `enabled` of a registered,
+ * disabled patch): only registered patches, in stacking order; the module reference is taken
+ * here and dropped when the patch is unpatched again.
+ */
+export function enableRegisteredPatch(sim: Simulator, patch: KlpPatch): number {
+  if (patch.enabled) {
+    sim.warnSplat(undefined, 'kernel/livepatch/core.c:451', 'klp_enable_patch+0x6b/0x90');
+    return EINVAL;
+  }
+  if (sim.transition) return EBUSY;
+  // Stacking: only the first disabled patch (the one after the newest enabled) can be enabled.
+  const index = sim.patches.indexOf(patch);
+  if (index > 0 && !sim.patches[index - 1].enabled) return EBUSY;
+  patch.module.refcount++;
+  return startEnabling(sim, patch);
+}
+
+export function klpEnableRegistered(sim: Simulator, address: number): number {
+  const patch = registeredPatch(sim, address);
+  return patch ? enableRegisteredPatch(sim, patch) : EINVAL;
+}
+
+/** Disabling in 4.12-5.0 (klp_disable_patch(), sysfs): the newest enabled patch only. */
+export function disableRegisteredPatch(sim: Simulator, patch: KlpPatch): number {
+  if (!patch.enabled) return EINVAL;
+  if (sim.transition) return EBUSY;
+  const index = sim.patches.indexOf(patch);
+  if (index < sim.patches.length - 1 && sim.patches[index + 1].enabled) return EBUSY;
+  return startDisabling(sim, patch);
+}
+
+export function klpDisableRegistered(sim: Simulator, address: number): number {
+  const patch = registeredPatch(sim, address);
+  return patch ? disableRegisteredPatch(sim, patch) : EINVAL;
+}
+
+/** klp_unregister_patch(): refused while enabled; removes the sysfs tree. */
+export function klpUnregisterPatch(sim: Simulator, address: number): number {
+  const patch = registeredPatch(sim, address);
+  if (!patch) return EINVAL;
+  if (patch.enabled || sim.transition?.patch === patch) return EBUSY;
+  sim.patches.splice(sim.patches.indexOf(patch), 1);
+  sim.events.push({ kind: 'patch', time: sim.seconds(), action: 'freed', patch: patch.name });
+  return 0;
+}
+
+/** The disable sequence of 2.9 (sysfs, and klp_disable_patch() before 5.1). */
+export function startDisabling(sim: Simulator, patch: KlpPatch): number {
+  const transition = new Transition(sim, patch, UNPATCHED);
+  sim.transition = transition;
+  transition.init();
+  for (const object of patch.objects) if (object.patched && isObjectLoaded(object)) callCallback(sim, object, 'pre_unpatch');
+  transition.start();
+  patch.enabled = false;
+  transition.tryComplete();
+  return 0;
 }
 
 /** klp_module_coming (9.4): apply every active patch to a loading module, oldest first. */
@@ -310,6 +526,7 @@ export function klpModuleComing(sim: Simulator, module: SimModule): number {
     if (!object) continue;
     setObjectMod(sim, object, module);
     try {
+      applyRelocations(sim, patch.module, module.name);
       for (const func of object.funcs) resolveFunc(sim, func);
     } catch (error) {
       if (!(error instanceof KlpError)) throw error;
@@ -338,6 +555,7 @@ export function klpModuleComing(sim: Simulator, module: SimModule): number {
 
 function comingFailed(sim: Simulator, module: SimModule, patch: KlpPatch, object: KlpObject, applied: KlpObject[], errno: number): number {
   sim.log.klp(KERN_WARNING, `patch '${patch.name}' failed for module '${module.name}', refusing to load module '${module.name}'`);
+  clearRelocations(patch.module, module.name);
   setObjectMod(sim, object, undefined);
   module.klpAlive = false;
   for (const earlier of applied) revertObject(sim, earlier, module);
@@ -351,6 +569,7 @@ function revertObject(sim: Simulator, object: KlpObject, module: SimModule): voi
   unpatchObject(sim, object);
   if (object.postUnpatchEnabled) callCallback(sim, object, 'post_unpatch');
   object.postUnpatchEnabled = false;
+  clearRelocations(patch.module, module.name);
   setObjectMod(sim, object, undefined);
 }
 

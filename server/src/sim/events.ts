@@ -9,12 +9,40 @@ export interface SourceRef {
   line: number;
 }
 
+/** A task that keeps a transition from completing (the timeline shows its stack). */
+export interface StalledTask {
+  pid: number;
+  comm: string;
+  /** Innermost first. */
+  stack: { function: string; object: string; source?: SourceRef }[];
+}
+
 export type SimEvent =
   | { kind: 'command'; time: number; text: string; line: number }
   | { kind: 'log'; time: number; level: number; text: string }
   | { kind: 'output'; time: number; stream: 'stdout' | 'stderr'; text: string }
-  | { kind: 'callback'; time: number; patch: string; object: string; callback: string; function: string; result?: number; source?: SourceRef }
-  | { kind: 'transition'; time: number; patch: string; phase: 'init' | 'start' | 'complete' | 'cancel' | 'reverse' | 'force' | 'signal' | 'stalled'; target: 'patched' | 'unpatched' }
+  | {
+      kind: 'callback';
+      time: number;
+      patch: string;
+      object: string;
+      callback: string;
+      function: string;
+      result?: number;
+      source?: SourceRef;
+      /** The process it ran in (insmod/rmmod, the shell writing sysfs, a kworker). */
+      comm?: string;
+      pid?: number;
+    }
+  | {
+      kind: 'transition';
+      time: number;
+      patch: string;
+      phase: 'init' | 'start' | 'complete' | 'cancel' | 'reverse' | 'force' | 'signal' | 'stalled';
+      target: 'patched' | 'unpatched';
+      /** For `stalled`: the tasks not switched, each with its stack as the stack check saw it. */
+      blockers?: StalledTask[];
+    }
   | { kind: 'task-switch'; time: number; patch: string; pid: number; comm: string; state: number; how: 'stack-check' | 'exit' | 'idle' | 'signal' | 'force' | 'schedule' }
   | { kind: 'shadow'; time: number; action: 'alloc' | 'free' | 'duplicate' | 'ctor-failed'; id: number; object: string; size?: number; source?: SourceRef }
   | { kind: 'state'; time: number; action: 'installed' | 'removed' | 'replaced'; patch: string; id: number; version: number }

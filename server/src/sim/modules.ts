@@ -6,7 +6,7 @@
 import type { CompiledProgram } from '../interp/program';
 import { strerrorText } from '../preprocess/kernelConstants';
 import { runNested } from './callbacks';
-import { klpModuleComing, klpModuleGoing } from './core';
+import { applyVmlinuxRelocations, klpModuleComing, klpModuleGoing, readKlpRelocations } from './core';
 import { KERN_ERR, KERN_NOTICE, KERN_WARNING } from './log';
 import type { Simulator } from './simulator';
 import type { SimModule } from './types';
@@ -19,6 +19,89 @@ export interface CommandOutput {
 const MODULE_STATE_LIVE = 0;
 const MODULE_STATE_COMING = 1;
 const MODULE_STATE_GOING = 2;
+
+const ENOENT = -2;
+
+/**
+ * What kernel/livepatch exports to modules, with the versions that export it (reference 1.12,
+ * 10): the registration API until 5.0, shadow variables since 4.13, states since 5.5.
+ */
+const livepatchExports = new Map<string, { since?: [number, number]; until?: [number, number] }>([
+  ['klp_enable_patch', {}],
+  ['klp_register_patch', { until: [5, 1] }],
+  ['klp_unregister_patch', { until: [5, 1] }],
+  ['klp_disable_patch', { until: [5, 1] }],
+  ['klp_shadow_get', { since: [4, 13] }],
+  ['klp_shadow_alloc', { since: [4, 13] }],
+  ['klp_shadow_get_or_alloc', { since: [4, 13] }],
+  ['klp_shadow_free', { since: [4, 13] }],
+  ['klp_shadow_free_all', { since: [4, 13] }],
+  ['klp_get_state', { since: [5, 5] }],
+  ['klp_get_prev_state', { since: [5, 5] }],
+]);
+
+function livepatchExportMissing(sim: Simulator, name: string): boolean {
+  const entry = livepatchExports.get(name);
+  if (!entry) return false;
+  if (sim.kernel.config.get('CONFIG_LIVEPATCH') !== 'y') return true;
+  if (entry.since && !sim.version(...entry.since)) return true;
+  return entry.until !== undefined && sim.version(...entry.until);
+}
+
+const unexportedKallsyms = new Set(['kallsyms_lookup_name', 'kallsyms_on_each_symbol']);
+
+/**
+ * Functions the module calls (from its own code, through the header inlines it uses) that
+ * it does not define, in order of first use.
+ */
+export function calledExternals(program: CompiledProgram): string[] {
+  const defined = new Map(program.functions.map((f) => [f.name, f]));
+  const seen = new Set<string>();
+  const externals: string[] = [];
+  const visit = (names: string[]) => {
+    for (const callee of names) {
+      if (seen.has(callee)) continue;
+      seen.add(callee);
+      const fn = defined.get(callee);
+      if (fn) visit(fn.code.flatMap((i) => (i.call && i.call.slot >= 0 ? [i.call.name] : [])));
+      else externals.push(callee);
+    }
+  };
+  visit(program.functions.filter((f) => f.file !== '<kernel-headers>').map((f) => f.name));
+  return externals;
+}
+
+/**
+ * The undefined symbols the loader cannot resolve. The livepatch core's exports exist only
+ * with CONFIG_LIVEPATCH (a module without the livepatch tag that calls klp_enable_patch() gets
+ * this far on such a kernel; a tagged one was refused by check_modinfo already) and only in
+ * the versions that had them; the kallsyms lookups are not exported from 5.7 on.
+ */
+/**
+ * References to symbols the scenario's other modules export: the modules this one will use,
+ * and the symbols whose module is not loaded (unknown to the loader). A livepatch reaches
+ * such symbols through livepatch relocations instead, which bind it to nothing.
+ */
+function moduleLinks(sim: Simulator, program: CompiledProgram, module: SimModule): { uses: string[]; missing: string[] } {
+  const relocated = new Set([...(module.klpRelocations?.values() ?? [])].flat().map((r) => r.name));
+  const uses = new Set<string>();
+  const missing: string[] = [];
+  for (const slot of program.slots) {
+    if (slot.kind !== 'extern' || relocated.has(slot.name) || program.exports.has(slot.name)) continue;
+    const owner = sim.moduleExports.get(slot.name);
+    if (!owner || owner === module.name) continue;
+    const loaded = sim.modules.get(owner);
+    if (loaded && loaded.state !== 'GOING') uses.add(owner);
+    else missing.push(slot.name);
+  }
+  return { uses: [...uses], missing };
+}
+
+function unknownSymbols(sim: Simulator, program: CompiledProgram): string[] {
+  // kallsyms_lookup_name() and kallsyms_on_each_symbol() stopped being exported in 5.7.
+  const kallsyms = sim.version(5, 7);
+  return calledExternals(program).filter((callee) => livepatchExportMissing(sim, callee) || (kallsyms && unexportedKallsyms.has(callee)));
+}
 
 export function strerror(errno: number): string {
   return strerrorText[Math.abs(errno)] ?? `Unknown error ${Math.abs(errno)}`;
@@ -76,9 +159,35 @@ export function loadModule(
     sim.tainted.add('E');
     sim.printOnce('taint-unsigned', KERN_NOTICE, `${name}: module verification failed: signature and/or required key missing - tainting kernel`);
   }
+  // The livepatch relocation sections are read first: their symbols are none of the loader's
+  // business (SHN_LIVEPATCH), and they make no module dependency.
+  if (isLivepatch) module.klpRelocations = readKlpRelocations(sim, module);
+  // simplify_symbols(): every undefined symbol must resolve, or the load fails with -ENOENT;
+  // a symbol another module exports makes this module use that one (ref_module).
+  const links = moduleLinks(sim, program, module);
+  const unknown = [...unknownSymbols(sim, program), ...links.missing];
+  if (unknown.length) {
+    for (const symbol of unknown) sim.log.print(KERN_WARNING, `${name}: Unknown symbol ${symbol} (err ${ENOENT})`);
+    unload();
+    sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load-failed', module: name });
+    return fail(ENOENT);
+  }
+  // apply_relocations(): a livepatch module's .klp.rela.vmlinux.* sections go to the core.
+  if (isLivepatch && module.klpRelocations) {
+    const relocated = applyVmlinuxRelocations(sim, module);
+    if (relocated !== 0) {
+      unload();
+      sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load-failed', module: name });
+      return fail(relocated);
+    }
+  }
+  module.uses = links.uses;
   sim.modules.set(name, module);
   setModuleState(sim, module, 'COMING');
-  const coming = klpModuleComing(sim, module);
+  // Everything from here on (the livepatch COMING hook and its callbacks, init) runs in the
+  // context of the insmod/modprobe process (finit_module).
+  const process = { comm: tool.name, pid: sim.allocatePid(), kind: 'user' as const };
+  const coming = sim.inProcess(process, () => klpModuleComing(sim, module));
   if (coming !== 0) {
     sim.modules.delete(name);
     unload();
@@ -93,7 +202,7 @@ export function loadModule(
     else if (ret !== 0) {
       sim.log.print(KERN_ERR, `${name}: \`${value}' invalid for parameter \`${param}'`);
       setModuleState(sim, module, 'GOING');
-      klpModuleGoing(sim, module);
+      sim.inProcess(process, () => klpModuleGoing(sim, module));
       sim.modules.delete(name);
       unload();
       sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load-failed', module: name });
@@ -101,13 +210,12 @@ export function loadModule(
     }
   }
   const init = handle.initFunction;
-  // init runs in the context of the insmod/modprobe process (finit_module).
-  const value = init ? runNested(sim, init, [], tool.name, 'user') : 0;
-  const initPid = sim.lastNestedPid;
+  const value = init ? runNested(sim, init, [], process) : 0;
+  const initPid = process.pid;
   const ret = value === undefined ? -14 : Number(value) | 0;
   if (ret < 0) {
     setModuleState(sim, module, 'GOING');
-    klpModuleGoing(sim, module);
+    sim.inProcess(process, () => klpModuleGoing(sim, module));
     sim.modules.delete(name);
     unload();
     sim.events.push({ kind: 'module', time: sim.seconds(), action: 'load-failed', module: name });
@@ -129,6 +237,13 @@ export function unloadModule(sim: Simulator, name: string, out: CommandOutput): 
     out.stderr.push(`rmmod: ERROR: Module ${name} is not currently loaded`);
     return;
   }
+  // kmod's rmmod names the holders first (modules linked to this one's exports), then
+  // refuses on the reference count alone (the livepatch core's reference).
+  const holders = [...sim.modules.values()].filter((m) => m.uses?.includes(module.name)).map((m) => m.name);
+  if (holders.length) {
+    out.stderr.push(`rmmod: ERROR: Module ${module.name} is in use by: ${holders.join(' ')}`);
+    return;
+  }
   if (module.refcount > 0 || module.forced) {
     out.stderr.push(`rmmod: ERROR: Module ${module.name} is in use`);
     return;
@@ -140,8 +255,15 @@ export function unloadModule(sim: Simulator, name: string, out: CommandOutput): 
     return;
   }
   setModuleState(sim, module, 'GOING');
-  if (handle?.exitFunction) runNested(sim, handle.exitFunction, [], 'rmmod', 'user');
-  klpModuleGoing(sim, module);
+  // delete_module: the exit function and the GOING hook's callbacks run in rmmod's context.
+  const process = { comm: 'rmmod', pid: sim.allocatePid(), kind: 'user' as const };
+  if (handle?.exitFunction) runNested(sim, handle.exitFunction, [], process);
+  sim.inProcess(process, () => klpModuleGoing(sim, module));
+  // 4.12-5.0: an exit that does not unregister its patch leaves the core holding freed memory.
+  for (const patch of sim.patches.filter((p) => p.registered && p.module === module)) {
+    sim.patches.splice(sim.patches.indexOf(patch), 1);
+    sim.findings.push({ code: 'SIM-STILL-REGISTERED', severity: 'error', message: `module ${module.name} was removed with its patch still registered (its exit must call klp_unregister_patch())`, source: module.sourcePath ? { file: module.sourcePath, line: 1 } : undefined });
+  }
   sim.modules.delete(module.name);
   if (handle) sim.machine.unloadProgram(handle);
   sim.events.push({ kind: 'module', time: sim.seconds(), action: 'unload', module: module.name });

@@ -30,6 +30,13 @@ export interface SimulatorOptions {
   callDepth?: number;
 }
 
+/** A process as livepatch messages and callbacks see it (comm, pid). */
+export interface ProcessIdentity {
+  comm: string;
+  pid: number;
+  kind: 'user' | 'kthread';
+}
+
 /** A problem the simulation found (leaks, stalls, faults), reported at the end and in the editor. */
 export interface SimFinding {
   code: string;
@@ -60,6 +67,11 @@ export class Simulator {
   readonly tainted = new Set<string>();
   /** The kernel.ftrace_enabled sysctl (reference 4.1, 6.6). */
   ftraceEnabled = true;
+  /**
+   * EXPORT_SYMBOL names of the modules the scenario can load, with their module: a reference to
+   * one of them binds the referencing module to that module, or fails while it is not loaded.
+   */
+  readonly moduleExports = new Map<string, string>();
   /** pr_notice_once / pr_warn_once sites of the module loader already printed. */
   readonly printedOnce = new Set<string>();
   private readonly modelTasks: SimTask[];
@@ -71,8 +83,13 @@ export class Simulator {
   private readonly livepatchFunctions: Map<string, HostFunction>;
   private readonly builtinApi = kernelApi();
   private faultsSeen = 0;
-  /** Pid of the task the latest nested call (module init/exit, callback) ran on. */
-  lastNestedPid = 0;
+  /**
+   * The process the livepatch core is working for when no interpreted code is running: the
+   * insmod/rmmod process around module hooks, the shell writing a sysfs file. Callbacks run in
+   * its context (reference 3.1); outside of any, work items run on a kworker.
+   */
+  private processContext: ProcessIdentity | undefined;
+  private kworkerIdentity: ProcessIdentity | undefined;
 
   constructor(readonly kernel: KernelModel, readonly options: SimulatorOptions = {}) {
     this.hz = Number(kernel.config.get('CONFIG_HZ') ?? 250) || 250;
@@ -83,6 +100,7 @@ export class Simulator {
       budgets: { steps: options.steps ?? 5_000_000, callDepth: options.callDepth ?? 200 },
       env: {
         resolve: (name) => this.resolveKernelFunction(name),
+        relocate: (name, from) => (from ? this.modules.get(from)?.klpRelocated?.get(name) : undefined),
         redirect: (callee, task) => this.ftraceHandler(callee.address, task),
         event: (event) => {
           if (event.kind === 'printk') this.log.print(event.level, event.text);
@@ -96,7 +114,8 @@ export class Simulator {
     this.log.now = () => this.seconds();
     this.log.onLine((line) => this.events.push({ kind: 'log', time: line.time, level: line.level, text: line.text }));
     const raw = kernel.raw as { tasks?: ModelTaskSpec[] };
-    this.modelTasks = (Array.isArray(raw.tasks) && raw.tasks.length ? raw.tasks : defaultModelTasks).map(modelTask);
+    // The task list is in creation order, which pids follow: for_each_process_thread() order.
+    this.modelTasks = (Array.isArray(raw.tasks) && raw.tasks.length ? raw.tasks : defaultModelTasks).map(modelTask).sort((a, b) => a.pid - b.pid);
     for (const name of kernel.loadedModules) {
       this.modules.set(name, { name, state: 'LIVE', isLivepatch: false, refcount: 0, forced: false, klpAlive: true });
     }
@@ -150,14 +169,56 @@ export class Simulator {
 
   // ---- tasks ---------------------------------------------------------------------------------
 
-  /** A new interpreted task (a process running a command, a kthread, a worker). */
-  newTask(name: string, kind: TaskKind): MachineTask {
+  /**
+   * A new interpreted task (a process running a command, a kthread, a worker). With `pid`, it is
+   * a context of an existing process (code the kernel runs on that process's behalf).
+   */
+  newTask(name: string, kind: TaskKind, pid?: number): MachineTask {
     const task = this.machine.createTask(name, kind === 'idle' ? 'kthread' : kind);
-    this.viewOf(task, kind);
+    this.viewOf(task, kind, pid);
     return task;
   }
 
-  viewOf(task: MachineTask, kind?: TaskKind): SimTask {
+  /** A pid for a new process (the scenario's processes get 1000, 1001, ...). */
+  allocatePid(): number {
+    return this.nextPid++;
+  }
+
+  /** Runs `run` with the livepatch core working for `process` (see processContext). */
+  inProcess<T>(process: ProcessIdentity, run: () => T): T {
+    const saved = this.processContext;
+    this.processContext = process;
+    try {
+      return run();
+    } finally {
+      this.processContext = saved;
+    }
+  }
+
+  /**
+   * Whose context kernel code runs in right now: the interpreted task that called into the
+   * core (insmod running a module's init), else the process set by inProcess, else a kworker
+   * (the transition's delayed work, reference 5.7).
+   */
+  currentProcess(): ProcessIdentity {
+    const current = this.machine.current;
+    if (current) {
+      const view = this.viewOf(current);
+      return { comm: view.comm, pid: view.pid, kind: view.kind === 'user' ? 'user' : 'kthread' };
+    }
+    return this.processContext ?? this.kworker();
+  }
+
+  /** The kworker of system_wq: the model's first idle kworker, or one made on first use. */
+  kworker(): ProcessIdentity {
+    if (!this.kworkerIdentity) {
+      const model = this.modelTasks.find((t) => t.kind === 'kthread' && t.comm.startsWith('kworker/'));
+      this.kworkerIdentity = model ? { comm: model.comm, pid: model.pid, kind: 'kthread' } : { comm: 'kworker/0:1', pid: this.allocatePid(), kind: 'kthread' };
+    }
+    return this.kworkerIdentity;
+  }
+
+  viewOf(task: MachineTask, kind?: TaskKind, pid?: number): SimTask {
     let view = this.taskViews.get(task);
     if (!view) {
       const inferred: TaskKind = kind ?? (task.kind === 'user' ? 'user' : task.kind === 'worker' ? 'worker' : 'kthread');
@@ -166,7 +227,7 @@ export class Simulator {
       const initial = this.transition ? this.transition.stateForNewTask() : TRANSITION_IDLE;
       // One pid space for the whole simulation: the task_struct (what task_pid_nr() and
       // current->pid read) gets the pid that /proc and the livepatch messages show.
-      const pid = this.nextPid++;
+      pid ??= this.nextPid++;
       this.machine.memory.w32(this.machine.fieldAddress(task.address, 'task_struct', 'pid'), pid);
       this.machine.memory.w32(this.machine.fieldAddress(task.address, 'task_struct', 'tgid'), pid);
       view = machineTaskView(task, pid, inferred, initial);

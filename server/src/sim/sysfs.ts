@@ -4,11 +4,9 @@
  * (patch_state, tainted, and files produced by possibly patched vmlinux functions).
  */
 import type { Task as MachineTask } from '../interp/task';
-import { isObjectLoaded } from './core';
-import { callCallback } from './callbacks';
+import { disableRegisteredPatch, enableRegisteredPatch, startDisabling } from './core';
 import type { Simulator } from './simulator';
-import { Transition } from './transition';
-import { UNPATCHED, objectDisplayName, type KlpPatch } from './types';
+import { objectDisplayName, type KlpPatch } from './types';
 
 export type FileResult = { ok: true; text: string } | { ok: false; errno: number };
 
@@ -43,6 +41,8 @@ export function readFile(sim: Simulator, path: string, task: MachineTask): FileR
         return { ok: true, text: `${sim.transition?.patch === patch ? 1 : 0}\n` };
       case 'force':
         return { ok: false, errno: EACCES };
+      case 'signal':
+        return hasSignalAttribute(sim) ? { ok: false, errno: EACCES } : { ok: false, errno: ENOENT };
       case 'replace':
         return sim.version(6, 11) ? { ok: true, text: `${patch.replace ? 1 : 0}\n` } : { ok: false, errno: ENOENT };
       case 'stack_order':
@@ -103,9 +103,15 @@ function readThroughShowFunction(sim: Simulator, fn: string, task: MachineTask):
   return { ok: true, text };
 }
 
+/** The write-only `signal` attribute existed from 4.15 until 5.0 (reference 1.12, 5.7). */
+function hasSignalAttribute(sim: Simulator): boolean {
+  return sim.version(4, 15) && !sim.version(5, 1);
+}
+
 /** The attributes of a patch directory on this kernel version (reference 6.1). */
 function patchAttributes(sim: Simulator): string[] {
   const names = ['enabled', 'force', 'transition'];
+  if (hasSignalAttribute(sim)) names.push('signal');
   if (sim.version(6, 11)) names.push('replace');
   if (sim.version(6, 14)) names.push('stack_order');
   return names;
@@ -119,7 +125,8 @@ function patchAttributes(sim: Simulator): string[] {
 export function listDirectory(sim: Simulator, path: string): { ok: true; names: string[] } | { ok: false; errno: number } {
   const clean = path.replace(/\/+$/, '');
   const sorted = (names: string[]) => ({ ok: true as const, names: [...names].sort() });
-  if (clean === '/sys/kernel/livepatch') return sorted(sim.patches.map((p) => p.name));
+  // klp_init() creates /sys/kernel/livepatch at boot, only in kernels built with CONFIG_LIVEPATCH.
+  if (clean === '/sys/kernel/livepatch') return sim.kernel.config.get('CONFIG_LIVEPATCH') === 'y' ? sorted(sim.patches.map((p) => p.name)) : { ok: false, errno: ENOENT };
   const lp = /^\/sys\/kernel\/livepatch\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(clean);
   if (lp) {
     const patch = findPatch(sim, lp[1]);
@@ -160,8 +167,18 @@ export function writeFile(sim: Simulator, path: string, value: string): number {
       sim.transition.force();
       return 0;
     }
+    if (lp[2] === 'signal' && hasSignalAttribute(sim)) {
+      // signal_store(): like force_store(), -EINVAL unless this patch is in transition.
+      const signal = parseBool(value);
+      if (signal === undefined) return EINVAL;
+      if (!signal) return 0;
+      if (sim.transition?.patch !== patch) return EINVAL;
+      sim.transition.signalFromSysfs();
+      return 0;
+    }
     if (['transition', 'replace', 'stack_order'].includes(lp[2])) return EPERM;
-    return ENOENT;
+    // A name the directory does not have: the shell's open(O_CREAT) fails, sysfs creates no files.
+    return EACCES;
   }
   const param = /^\/sys\/module\/([^/]+)\/parameters\/([^/]+)$/.exec(path);
   if (param) {
@@ -196,14 +213,10 @@ function writeEnabled(sim: Simulator, patch: KlpPatch, value: string): number {
     sim.transition.reverse();
     return 0;
   }
+  // Before 5.1 a registered patch is enabled and disabled through sysfs at will (stacking
+  // order permitting); since 5.1 a disabled patch is gone and cannot come back.
+  if (patch.registered) return enable ? enableRegisteredPatch(sim, patch) : disableRegisteredPatch(sim, patch);
   if (enable) return EINVAL;
   if (sim.transition) return EBUSY;
-  const transition = new Transition(sim, patch, UNPATCHED);
-  sim.transition = transition;
-  transition.init();
-  for (const object of patch.objects) if (object.patched && isObjectLoaded(object)) callCallback(sim, object, 'pre_unpatch');
-  transition.start();
-  patch.enabled = false;
-  transition.tryComplete();
-  return 0;
+  return startDisabling(sim, patch);
 }

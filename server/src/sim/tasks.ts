@@ -29,6 +29,8 @@ export interface SimTask {
   running: boolean;
   /** Offline CPU's idle task: switched without a check. */
   offline?: boolean;
+  /** false: the stack walk fails (klp_try_switch_task: "has an unreliable stack"). */
+  reliableStack?: boolean;
   /** Sleeping interruptibly: a fake signal wakes it (reference 5.7). */
   interruptible: boolean;
   /** The stack, innermost first. */
@@ -44,10 +46,15 @@ export interface ModelTaskSpec {
   pid: number;
   comm: string;
   kind: TaskKind;
-  /** Innermost first, as /proc/<pid>/stack prints it. */
+  /** Innermost first, as /proc/<pid>/stack prints it; "fn [module]" for module functions. */
   stack: string[];
+  /** On a CPU right now: the stack check refuses it ("is running"). */
   running?: boolean;
   interruptible?: boolean;
+  /** An idle task whose CPU is offline: switched without a check. */
+  offline?: boolean;
+  /** false: its stack cannot be walked reliably ("has an unreliable stack"). */
+  reliableStack?: boolean;
 }
 
 /**
@@ -64,7 +71,10 @@ export const defaultModelTasks: ModelTaskSpec[] = [
 ];
 
 export function modelTask(spec: ModelTaskSpec): SimTask {
-  const stack = spec.stack.map((f) => ({ function: f, object: 'vmlinux' }));
+  const stack = spec.stack.map((f) => {
+    const frame = /^(\S+)\s+\[(\S+)\]$/.exec(f.trim());
+    return frame ? { function: frame[1], object: frame[2] } : { function: f.trim(), object: 'vmlinux' };
+  });
   return {
     pid: spec.pid,
     comm: spec.comm,
@@ -73,6 +83,8 @@ export function modelTask(spec: ModelTaskSpec): SimTask {
     pending: false,
     running: spec.running ?? false,
     interruptible: spec.interruptible ?? spec.kind !== 'idle',
+    offline: spec.offline,
+    reliableStack: spec.reliableStack,
     stack: () => stack,
     exited: false,
   };

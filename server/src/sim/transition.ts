@@ -12,6 +12,15 @@ import type { Simulator } from './simulator';
 import type { SimTask } from './tasks';
 import { PATCHED, TRANSITION_IDLE, UNPATCHED, type KlpFunc, type KlpPatch } from './types';
 
+/**
+ * 4.12-5.0: a registered patch that ends unpatched stays registered (its sysfs tree too); only
+ * the module reference taken when it was enabled is dropped, unless the transition was forced.
+ */
+function releaseRegisteredPatch(patch: KlpPatch): void {
+  if (patch.forced) patch.module.forced = true;
+  else patch.module.refcount = Math.max(0, patch.module.refcount - 1);
+}
+
 /** Failed attempts between fake-signal rounds (SIGNALS_TIMEOUT). */
 const signalsTimeout = 15;
 
@@ -101,7 +110,8 @@ export class Transition {
       return false;
     }
     const stack = task.stack();
-    if (stack.length > 100) {
+    // The reliable stack walker fails (or the stack is deeper than the 100 entries checked).
+    if (task.reliableStack === false || stack.length > 100) {
       this.sim.log.klpDebug(`klp_try_switch_task: ${task.comm}:${task.pid} has an unreliable stack`, true);
       return false;
     }
@@ -122,7 +132,11 @@ export class Transition {
     const reliable = (this.sim.kernel.raw as { features?: { reliableStacktrace?: boolean } }).features?.reliableStacktrace !== false;
     const forbidden = this.forbidden();
     let complete = true;
-    for (const task of this.sim.allTasks()) {
+    // for_each_process_thread() first, then the idle task of every possible CPU (5.5).
+    const tasks = this.sim.allTasks();
+    const ordered = [...tasks.filter((t) => t.kind !== 'idle'), ...tasks.filter((t) => t.kind === 'idle')];
+    const running: SimTask[] = [];
+    for (const task of ordered) {
       if (task.patchState === this.target && !task.pending) continue;
       if (task.kind === 'idle') {
         if (task.offline || this.kickedIdle.has(task)) {
@@ -134,13 +148,20 @@ export class Transition {
         complete = false;
         continue;
       }
-      if (!reliable || !this.trySwitch(task, forbidden)) complete = false;
+      if (!reliable || !this.trySwitch(task, forbidden)) {
+        complete = false;
+        if (task.running && !task.machineTask && task.kind === 'user') running.push(task);
+      }
     }
     if (complete) {
       this.complete(true);
       return;
     }
-    if (this.attempts > 0 && this.attempts % signalsTimeout === 0) this.sendSignals(forbidden);
+    // A user task running on another CPU is in user space: the next interrupt from user mode
+    // returns through the kernel exit path, where it switches without a check (5.5 item 2).
+    for (const task of running) this.switchTask(task, 'exit');
+    // Automatic fake signals since 5.1; before, only the sysfs `signal` attribute (4.15-5.0).
+    if (this.sim.version(5, 1) && this.attempts > 0 && this.attempts % signalsTimeout === 0) this.sendSignals(forbidden);
     this.attempts++;
     this.scheduleRetry();
   }
@@ -153,13 +174,22 @@ export class Transition {
     const due = Math.max(this.sim.jiffies + 1, Math.round((this.sim.jiffies + hz) / hz) * hz);
     this.sim.addTimer(due, () => {
       this.retryScheduled = false;
-      if (this.sim.transition === this) this.tryComplete();
+      // klp_transition_work_fn runs on a kworker: its completion callbacks run there.
+      if (this.sim.transition === this) this.sim.inProcess(this.sim.kworker(), () => this.tryComplete());
     });
   }
 
+  /**
+   * The sysfs `signal` attribute (4.15-5.0): the administrator asks for a signal round; the
+   * notice is printed on every round then (the once-per-transition rule came with 5.1).
+   */
+  signalFromSysfs(): void {
+    this.sendSignals(this.forbidden(), true);
+  }
+
   /** klp_send_signals: user tasks are kicked through the signal path, kthreads woken. */
-  private sendSignals(forbidden: Map<string, string>): void {
-    if (!this.signalled) this.sim.log.klp(KERN_NOTICE, 'signaling remaining tasks');
+  private sendSignals(forbidden: Map<string, string>, manual = false): void {
+    if (!this.signalled || manual) this.sim.log.klp(KERN_NOTICE, 'signaling remaining tasks');
     this.signalled = true;
     this.event('signal');
     for (const task of this.sim.allTasks()) {
@@ -167,7 +197,11 @@ export class Transition {
       if (task.kind === 'user' && task.interruptible) this.switchTask(task, 'signal');
       else if (task.machineTask && task.interruptible) {
         this.sim.scheduler.wakeUp(task.machineTask);
-      } else if (task.kind === 'kthread' && task.interruptible && !task.machineTask) this.trySwitch(task, forbidden, 'signal');
+      } else if (task.kind === 'kthread' && task.interruptible && !task.machineTask && this.sim.version(6, 4)) {
+        // A woken kthread never returns to user space; only the scheduler hook (6.4+) can
+        // switch it, with a check of its own stack, when it goes back to sleep.
+        this.trySwitch(task, forbidden, 'signal');
+      }
     }
   }
 
@@ -235,10 +269,14 @@ export class Transition {
     for (const state of patch.states) {
       sim.events.push({ kind: 'state', time: sim.seconds(), action: this.target === PATCHED ? 'installed' : 'removed', patch: patch.name, id: state.id, version: state.version });
     }
-    if (!fromAttempt) return;
+    if (!fromAttempt) {
+      if (patch.registered) releaseRegisteredPatch(patch);
+      return;
+    }
     if (!patch.enabled) {
       sim.events.push({ kind: 'patch', time: sim.seconds(), action: 'disabled', patch: patch.name });
-      freePatch(sim, patch);
+      if (patch.registered) releaseRegisteredPatch(patch);
+      else freePatch(sim, patch);
     } else {
       for (const old of replaced) {
         sim.events.push({ kind: 'patch', time: sim.seconds(), action: 'replaced', patch: old.name });

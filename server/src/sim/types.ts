@@ -23,6 +23,19 @@ export interface SimModule {
   klpAlive: boolean;
   /** Source path of the main file, for findings. */
   sourcePath?: string;
+  /** Modules whose exported symbols this module links to (each holds it: rmmod is refused). */
+  uses?: string[];
+  /** A livepatch module's relocation sections by target object (.klp.rela.<object>.*). */
+  klpRelocations?: Map<string, KlpRelocation[]>;
+  /** What the livepatch core resolved this module's livepatch symbols to, by symbol name. */
+  klpRelocated?: Map<string, number>;
+}
+
+/** One livepatch symbol a relocation section references: .klp.sym.<object>.<name>,<sympos>. */
+export interface KlpRelocation {
+  object: string;
+  name: string;
+  sympos: number;
 }
 
 export interface KlpFunc {
@@ -83,6 +96,8 @@ export interface KlpPatch {
   replace: boolean;
   enabled: boolean;
   forced: boolean;
+  /** Registered with klp_register_patch() (4.12-5.0): stays after disabling, until unregistered. */
+  registered?: boolean;
   /** Patches this (replace) patch will supersede, captured when nops are made. */
 }
 

@@ -50,3 +50,25 @@ describe('klp simulate input errors', () => {
     assert.equal(r.stdout, '% echo hello > /dev/kmsg\nhello\n% cat /proc/sys/kernel/tainted\n0\n');
   });
 });
+
+describe('klp simulate with kernel and task directives', () => {
+  it('refuses a bad directive value with its line and column, exit 2', () => {
+    const r = simulate('directive.klpsim', '# the machine\nkernel version 6\n');
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /directive\.klpsim:2:16: kernel version: expected <major>\.<minor>\[\.<patch>\], found '6'/);
+  });
+
+  it('refuses a kernel model file that does not load, naming it, exit 2', () => {
+    const r = simulate('nomodel.klpsim', 'task sleep:812 user\nkernel absent.json\ncat /proc/version\n');
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /nomodel\.klpsim:2:1: kernel: absent\.json: cannot read kernel model file '.*absent\.json': no such file/);
+  });
+
+  it('runs on the machine the directives describe', () => {
+    const r = simulate('machine.klpsim', 'kernel config CONFIG_LIVEPATCH=n\ntask sleep:812 user stack do_nanosleep\nls /sys/kernel/livepatch\ncat /proc/812/patch_state\n');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "% ls /sys/kernel/livepatch\nls: cannot access '/sys/kernel/livepatch': No such file or directory\n% cat /proc/812/patch_state\n-1\n");
+  });
+});

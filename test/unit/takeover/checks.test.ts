@@ -224,22 +224,50 @@ describe('LP-SHADOW-ALLOC-DUP', () => {
 });
 
 describe('LP-SHADOW-ID across patches', () => {
-  it('needs the text: without it (unit models) nothing is guessed', () => {
+  /** A call whose model says what type it works with (as fileFacts reads it from the tree). */
+  const typed = (api: 'klp_shadow_alloc' | 'klp_shadow_get_or_alloc' | 'klp_shadow_get', types: { resultType?: string; sizeType?: string }) =>
+    Object.assign(shadowCall(api, { id: 5 }), types);
+  const withRecords = (module: LivepatchModule, records: Record<string, string[]>) => {
+    module.records = new Map(Object.entries(records).map(([name, fields]) => [name, { name, fields, location: module.shadowCalls[0].location }]));
+    return module;
+  };
+
+  it('knows nothing without types in the model: size texts alone are never compared', () => {
     const v1 = release('lp_v1', { shadowCalls: [shadowCall('klp_shadow_alloc', { id: 5, size: 'sizeof(struct a)' })] });
     const v2 = release('lp_v2', { shadowCalls: [shadowCall('klp_shadow_get_or_alloc', { id: 5, size: 'sizeof(struct b)' })] });
     assert.deepEqual(checkShadowLayoutsAcrossPatches(v2, inOrder(v1, v2)), []);
   });
 
-  it('compares the sizes and types it can read, across the predecessor and the successor', () => {
-    const v1 = release('lp_v1', { shadowCalls: [shadowCall('klp_shadow_alloc', { id: 5, size: 'sizeof(struct sv_a)' })] });
-    const v2 = release('lp_v2', { shadowCalls: [shadowCall('klp_shadow_get_or_alloc', { id: 5, size: 'sizeof(long)' })] });
-    v1.files = ['/workspace/a.c'];
-    v2.files = ['/workspace/b.c'];
-    v1.shadowCalls[0].location = { file: '/workspace/a.c', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 10 } } };
-    v2.shadowCalls[0].location = { file: '/workspace/b.c', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 10 } } };
-    const texts: Record<string, string> = { '/workspace/a.c': 'klp_shadow_alloc(...);', '/workspace/b.c': 'klp_shadow_get_or_alloc(...);' };
-    const context = { ...inOrder(v1, v2), textOf: (path: string) => texts[path] };
-    const found = single(checkShadowLayoutsAcrossPatches(v2, context), 'LP-SHADOW-ID');
-    assertMessage(found, 'used here as long', "allocates it as struct sv_a");
+  it('compares the result type of the successor with the size type of the predecessor', () => {
+    const v1 = release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'struct sv_a' })] });
+    const v2 = release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'long' })] });
+    const found = single(checkShadowLayoutsAcrossPatches(v2, inOrder(v1, v2)), 'LP-SHADOW-ID');
+    assertMessage(found, 'read here as long', 'allocates it as struct sv_a');
+    assert.deepEqual(found.related[0].location, v1.shadowCalls[0].location);
+  });
+
+  it('compares the members of one struct name as each module defines it', () => {
+    const v1 = withRecords(release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'struct sv' })] }), { 'struct sv': ['unsigned long count'] });
+    const same = withRecords(release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'struct sv' })] }), { 'struct sv': ['unsigned long count'] });
+    assert.deepEqual(checkShadowLayoutsAcrossPatches(same, inOrder(v1, same)), []);
+    const grown = withRecords(release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'struct sv' })] }), { 'struct sv': ['unsigned long count', 'pid_t last'] });
+    const found = single(checkShadowLayoutsAcrossPatches(grown, inOrder(v1, grown)), 'LP-SHADOW-ID');
+    assertMessage(found, 'struct sv { unsigned long count; pid_t last; }', 'struct sv { unsigned long count; }');
+  });
+
+  it('does not report what it cannot tell apart: equal sizes, renamed structs with equal members, unknown typedefs', () => {
+    const pairs: [{ resultType?: string; sizeType?: string }, { resultType?: string; sizeType?: string }][] = [
+      [{ sizeType: 'u64' }, { resultType: 'unsigned long' }],
+      [{ sizeType: 'sv_t' }, { resultType: 'struct sv' }],
+      [{ sizeType: 'struct old_name' }, { resultType: 'struct new_name' }],
+    ];
+    for (const [theirs, mine] of pairs) {
+      const v1 = withRecords(release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', theirs)] }), { 'struct old_name': ['int a'] });
+      const v2 = withRecords(release('lp_v2', { shadowCalls: [typed('klp_shadow_get', mine)] }), { 'struct new_name': ['int a'] });
+      assert.deepEqual(checkShadowLayoutsAcrossPatches(v2, inOrder(v1, v2)), [], JSON.stringify([theirs, mine]));
+    }
+    const v1 = release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'u32' })] });
+    const v2 = release('lp_v2', { shadowCalls: [typed('klp_shadow_get_or_alloc', { sizeType: 'unsigned long' })] });
+    assertMessage(single(checkShadowLayoutsAcrossPatches(v2, inOrder(v1, v2)), 'LP-SHADOW-ID'), 'used here as unsigned long', 'allocates it as u32');
   });
 });

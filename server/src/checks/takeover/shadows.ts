@@ -151,10 +151,10 @@ export function checkShadowAllocDup(module: LivepatchModule, ctx: CheckContext):
 /**
  * The shadow namespace is global: an id read with one layout and allocated with another (by the
  * patch being replaced, or by another patch installed alongside) means reading foreign memory.
+ * Layouts come from the model (layouts.ts): types read from the tree, never from text.
  */
 export function checkShadowLayoutsAcrossPatches(module: LivepatchModule, ctx: CheckContext): Finding[] {
-  const textOf = ctx.textOf;
-  if (!textOf || module.shadowCalls.length === 0) return [];
+  if (module.shadowCalls.length === 0) return [];
   const predecessors = installedBefore(module, ctx);
   if (predecessors.length === 0) return [];
   const findings: Finding[] = [];
@@ -164,10 +164,10 @@ export function checkShadowLayoutsAcrossPatches(module: LivepatchModule, ctx: Ch
     const theirs = predecessors.flatMap((predecessor) => shadowCallsWithId(predecessor.module, key, allocatingApis).map((call) => ({ predecessor, call })));
     if (theirs.length === 0) continue;
     search: for (const call of shadowCallsWithId(module, key)) {
-      const mine = shadowLayout(call, module, textOf);
+      const mine = shadowLayout(call, module);
       if (!mine) continue;
       for (const { predecessor, call: other } of theirs) {
-        const layout = shadowLayout(other, predecessor.module, textOf);
+        const layout = shadowLayout(other, predecessor.module);
         if (!layout || !layoutsDiffer(mine, layout)) continue;
         const id = callIdText(call);
         const verb = allocatingApis.has(call.api) ? 'used' : 'read';

@@ -61,6 +61,9 @@ struct klp_patch {
 typedef int (*klp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);
 typedef void (*klp_shadow_dtor_t)(void *obj, void *shadow_data);
 int klp_enable_patch(struct klp_patch *patch);
+int klp_register_patch(struct klp_patch *patch);
+int klp_unregister_patch(struct klp_patch *patch);
+int klp_disable_patch(struct klp_patch *patch);
 void *klp_shadow_get(void *obj, unsigned long id);
 void *klp_shadow_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp_flags, klp_shadow_ctor_t ctor, void *ctor_data);
 void *klp_shadow_get_or_alloc(void *obj, unsigned long id, size_t size, gfp_t gfp_flags, klp_shadow_ctor_t ctor, void *ctor_data);
@@ -68,6 +71,14 @@ void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor);
 void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor);
 struct klp_state *klp_get_state(struct klp_patch *patch, unsigned long id);
 struct klp_state *klp_get_prev_state(unsigned long id);
+/*
+ * klp-convert's source annotation (proposed upstream with klp-convert, not merged): each
+ * KLP_MODULE_RELOC(obj) array stands for the livepatch relocation sections .klp.rela.<obj>.*
+ * and each KLP_SYMPOS(symbol, pos) entry for the livepatch symbol .klp.sym.<obj>.<symbol>,<pos>
+ * that references to the (extern) symbol become. Here the entry records the name only.
+ */
+#define KLP_MODULE_RELOC(obj) struct __klp_module_reloc_##obj { const char *name; unsigned int sympos; }
+#define KLP_SYMPOS(symbol, pos) { .name = #symbol, .sympos = pos },
 #define KLP_TRANSITION_IDLE -1
 #define KLP_TRANSITION_UNPATCHED 0
 #define KLP_TRANSITION_PATCHED 1

@@ -15,18 +15,22 @@ import {
   RunSimulationRequest,
   type RunSimulationParams,
   type RunSimulationResult,
+  type MessageLocation,
   type ScenarioSource,
   type SimulationDiagnostics,
+  type SimulationEvent,
   type SimulationFinding,
 } from '../../protocol/messages';
 import type { ServerContext } from '../context';
 import { describeError } from '../log';
 import { pathFromUri } from '../uris';
 import { defaultScenario, loadScenario, replaceScenario, type ScenarioModule } from './generatedScenarios';
-import { runSimulationJob, type FindingStep, type SimulationJob, type SimulationOutcome } from './simulationRunner';
+import { runSimulationJob, type FindingStep, type SimulationJob, type SimulationOutcome, type TimelineSimEvent } from './simulationRunner';
+import type { SourceRef } from '../../sim/events';
 import type { KernelSource, WorkerJob, WorkerReply } from './simulationWorker';
 import { isCumulative } from '../../checks/series';
 import { ensureWorkspaceIndexed, koPathOf, workspaceSeries } from './workspaceModules';
+import { useSimulatedScenario } from './scenarioSeries';
 
 /** Diagnostic source of simulation findings, apart from the analysis' "livepatch". */
 export const simulationDiagnosticSource = 'livepatch-sim';
@@ -282,6 +286,46 @@ function findingOf(context: ServerContext, finding: SimulationOutcome['findings'
   return result;
 }
 
+/** A source line of the simulator (1-based) as a location in the editor's terms. */
+function locationOf(uriOf: (path: string) => string, source: SourceRef | undefined): MessageLocation | undefined {
+  if (!source) return undefined;
+  const line = Math.max(0, source.line - 1);
+  return { uri: uriOf(source.file), range: { start: { line, character: 0 }, end: { line, character: 0 } } };
+}
+
+/**
+ * A simulator event for the timeline: source files become URIs (`uriOf`: the open document's
+ * URI for a path, so the editor matches it), stalled tasks carry their stacks.
+ */
+export function simulationEventOf(event: TimelineSimEvent, uriOf: (path: string) => string): SimulationEvent {
+  switch (event.kind) {
+    case 'callback':
+    case 'shadow':
+    case 'fault': {
+      const { source, ...rest } = event;
+      const location = locationOf(uriOf, source);
+      return location ? { ...rest, location } : rest;
+    }
+    case 'transition': {
+      const { blockers, ...rest } = event;
+      if (!blockers) return rest;
+      return {
+        ...rest,
+        blockers: blockers.map((task) => ({
+          pid: task.pid,
+          comm: task.comm,
+          stack: task.stack.map((frame) => {
+            const location = locationOf(uriOf, frame.source);
+            return location ? { function: frame.function, object: frame.object, location } : { function: frame.function, object: frame.object };
+          }),
+        })),
+      };
+    }
+    default:
+      return event;
+  }
+}
+
 export function register(context: ServerContext): ServerCapabilities {
   const host = SimulationHost.bundled();
 
@@ -290,6 +334,8 @@ export function register(context: ServerContext): ServerCapabilities {
     progress.begin('Livepatch simulation', undefined, 'preparing the scenario', true);
     try {
       const scenario = await resolveScenario(context, params.scenario);
+      // The simulated scenario's load order is a source of the series order (scenarioSeries.ts).
+      if (params.scenario.kind === 'file' || params.scenario.kind === 'replace') useSimulatedScenario(context, scenario);
       const kernel = context.kernel.model;
       progress.report(`running ${scenario.label} against ${kernel.release}`);
       const started = Date.now();
@@ -308,6 +354,8 @@ export function register(context: ServerContext): ServerCapabilities {
         inputErrors: outcome.inputErrors,
         kernel: { release: kernel.release, architecture: kernel.architecture, source: kernel.source },
         durationMs,
+        events: outcome.events.map((event) => simulationEventOf(event, (path) => context.documents.uriOf(path))),
+        eventsTruncated: outcome.eventsTruncated,
       };
     } finally {
       progress.done();

@@ -34,6 +34,26 @@ export interface SimulationOutcome {
   findings: OutcomeFinding[];
   /** Unparsable scenario lines and modules that cannot be found or parsed: nothing ran. */
   inputErrors: { message: string; line: number; column: number }[];
+  /** The event stream without log and output lines (the transcript has those), at most `maxTimelineEvents`. */
+  events: TimelineSimEvent[];
+  /** More events happened than `events` holds. */
+  eventsTruncated: boolean;
+}
+
+/** The events the timeline shows: not the log and output lines, nor findings (the outcome has them with their steps). */
+export type TimelineSimEvent = Exclude<SimEvent, { kind: 'log' } | { kind: 'output' } | { kind: 'finding' }>;
+
+/** Most events a run sends to the editor: a long scenario would otherwise make a huge response. */
+export const maxTimelineEvents = 20_000;
+
+export function timelineEvents(events: readonly SimEvent[]): { events: TimelineSimEvent[]; truncated: boolean } {
+  const kept: TimelineSimEvent[] = [];
+  for (const event of events) {
+    if (event.kind === 'log' || event.kind === 'output' || event.kind === 'finding') continue;
+    if (kept.length === maxTimelineEvents) return { events: kept, truncated: true };
+    kept.push(event);
+  }
+  return { events: kept, truncated: false };
 }
 
 /** Findings the simulator adds after the last command (see endOfScenarioFindings in sim/scenario/run.ts). */
@@ -83,10 +103,11 @@ export function findingSteps(findings: readonly SimFinding[], events: readonly S
 
 export async function runSimulationJob(job: SimulationJob, kernel: KernelModel): Promise<SimulationOutcome> {
   const parsed = parseScenario(job.scenarioText);
-  if (parsed.errors.length > 0) return { transcript: '', findings: [], inputErrors: parsed.errors };
+  if (parsed.errors.length > 0) return { transcript: '', findings: [], inputErrors: parsed.errors, events: [], eventsTruncated: false };
   const result = await runScenario(parsed.lines, { scenarioPath: job.scenarioPath, kernel });
-  if (result.inputErrors.length > 0) return { transcript: '', findings: [], inputErrors: result.inputErrors };
+  if (result.inputErrors.length > 0) return { transcript: '', findings: [], inputErrors: result.inputErrors, events: [], eventsTruncated: false };
   const steps = findingSteps(result.findings, result.simulator.events);
+  const timeline = timelineEvents(result.simulator.events);
   return {
     transcript: formatTranscript(result),
     findings: result.findings.map((finding, index) => ({
@@ -97,5 +118,7 @@ export async function runSimulationJob(job: SimulationJob, kernel: KernelModel):
       step: steps[index],
     })),
     inputErrors: [],
+    events: timeline.events,
+    eventsTruncated: timeline.truncated,
   };
 }

@@ -5,7 +5,9 @@
  * analyse and publish the sources that are not open, one per event-loop turn, with
  * `window/workDoneProgress` progress the user can cancel. Never part of start-up: the server
  * answers requests while this runs. A new pass (settings or folders changed) cancels the running
- * one. Files changed on disk are re-read through `workspace/didChangeWatchedFiles`.
+ * one. Files changed on disk are re-read through `workspace/didChangeWatchedFiles`; a changed
+ * `livepatch.series` file re-publishes every reported file. When the pass ends, the open
+ * documents are published again: they were analysed before the rest of the workspace was known.
  */
 import { basename } from 'node:path';
 import {
@@ -13,10 +15,12 @@ import {
   FileChangeType,
   type ServerCapabilities,
 } from 'vscode-languageserver';
+import { seriesFileName } from '../../checks/series';
 import type { ServerContext } from '../context';
 import { yieldToEventLoop } from '../diagnosticsPublisher';
 import { isFileUri, pathFromUri } from '../uris';
 import { collectWorkspaceFiles, isSourceFile, isWorkspaceFile } from '../workspaceFiles';
+import { patchedFuncsFileName } from '../../layouts/patchedFuncsCsv';
 
 interface Pass {
   cancelled: boolean;
@@ -79,6 +83,17 @@ export function register(context: ServerContext): ServerCapabilities {
         await yieldToEventLoop();
       }
       log.info(`analysed ${sources.length} workspace files in ${Date.now() - started} ms`);
+      // Open documents were published before this pass knew the rest of the workspace: their
+      // findings across patches (a predecessor, a stacked patch) depend on files only it read.
+      for (const document of context.documents.all()) {
+        if (stopped()) return;
+        try {
+          context.diagnostics.refresh(document.path);
+        } catch (error) {
+          log.error(`analysis of ${document.path} failed: ${String(error)}`);
+        }
+        await yieldToEventLoop();
+      }
     } finally {
       cancelled.dispose();
       progress.done();
@@ -131,7 +146,7 @@ export function register(context: ServerContext): ServerCapabilities {
       }
       if (capabilities?.didChangeWatchedFiles?.dynamicRegistration) {
         await connection.client.register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: '**/*.{c,h}' }, { globPattern: '**/Kbuild' }, { globPattern: '**/Makefile' }],
+          watchers: [{ globPattern: '**/*.{c,h}' }, { globPattern: '**/Kbuild' }, { globPattern: '**/Makefile' }, { globPattern: `**/${seriesFileName}` }, { globPattern: `**/${patchedFuncsFileName}` }],
         });
       }
     }),
@@ -139,11 +154,19 @@ export function register(context: ServerContext): ServerCapabilities {
 
   connection.onDidChangeWatchedFiles(
     context.safe('workspace/didChangeWatchedFiles', undefined, ({ changes }) => {
+      let seriesChanged = false;
+      let filesChanged = false;
       for (const change of changes) {
         if (!isFileUri(change.uri)) continue;
         const path = pathFromUri(change.uri);
+        if (basename(path) === seriesFileName) {
+          seriesChanged = true;
+          continue;
+        }
         if (!isWorkspaceFile(basename(path)) || context.documents.isOpen(path)) continue;
+        filesChanged = true;
         if (change.type === FileChangeType.Deleted) {
+          context.analyzer.removeFile(path);
           context.diagnostics.removeBackgroundFile(path);
           context.diagnostics.clear(path);
           continue;
@@ -151,6 +174,22 @@ export function register(context: ServerContext): ServerCapabilities {
         context.analyzer.addFile(path);
         if (isSourceFile(path) && context.settings.diagnostics.workspace) context.diagnostics.addBackgroundFile(path);
         if (isSourceFile(path)) context.diagnostics.refreshWithModule(path);
+      }
+      // A series file orders every patch it lists (and may start or stop ordering some): every
+      // reported file is analysed again.
+      if (seriesChanged) {
+        context.analyzer.seriesFilesChanged();
+        void context.diagnostics.republishAll();
+      } else if (filesChanged) {
+        // Another patch of a series came, went or changed on disk: the open patches' findings
+        // across patches depend on it.
+        for (const document of context.documents.all()) {
+          try {
+            context.diagnostics.refresh(document.path);
+          } catch (error) {
+            log.error(`analysis of ${document.path} failed: ${String(error)}`);
+          }
+        }
       }
     }),
   );

@@ -39,4 +39,9 @@
 
 (preproc_include path: (_) @include.path) @include
 
+; Struct and union definitions with a body: the layout behind a shadow variable's data, which
+; the takeover checks compare across patches.
+(struct_specifier name: (type_identifier) @record.name body: (field_declaration_list) @record.body) @record
+(union_specifier name: (type_identifier) @record.name body: (field_declaration_list) @record.body) @record
+
 ; Syntax errors are read by syntax.scm, only from trees that have some.

@@ -11,7 +11,37 @@ export type Command =
   | { kind: 'grep'; pattern: string; file: string; toKmsg: boolean }
   | { kind: 'ls'; dir: string }
   | { kind: 'sleep'; seconds: number }
-  | { kind: 'wait-transition'; patch: string };
+  | { kind: 'wait-transition'; patch: string }
+  | KernelDirective;
+
+/**
+ * Directives that set up the simulated machine rather than run something (setup.ts applies
+ * them before the first command): the kernel model file, version, config options, features,
+ * and background tasks of the model. They print nothing in the transcript.
+ */
+export type KernelDirective =
+  | { kind: 'kernel-model'; path: string }
+  | { kind: 'kernel-version'; major: number; minor: number; patch: number }
+  | { kind: 'kernel-config'; option: string; value: string | undefined }
+  | { kind: 'kernel-feature'; feature: string; value: boolean | number | string }
+  | { kind: 'task'; task: TaskDirective };
+
+/** A model task as a `task` line describes it (reference 5.5, 5.6 outcomes). */
+export interface TaskDirective {
+  pid: number;
+  comm: string;
+  kind: 'user' | 'kthread' | 'idle';
+  /** Innermost first; "fn [module]" for module functions. */
+  stack: string[];
+  running?: boolean;
+  offline?: boolean;
+  reliableStack?: boolean;
+  interruptible?: boolean;
+}
+
+export function isDirective(command: Command): command is KernelDirective {
+  return command.kind === 'task' || command.kind.startsWith('kernel-');
+}
 
 export interface ScenarioLine {
   command: Command;
@@ -141,12 +171,93 @@ export function parseScenario(text: string): { lines: ScenarioLine[]; errors: Sc
         if (args.length !== 1 || !Number.isFinite(seconds) || seconds < 0) return fail('sleep: expected a number of seconds');
         return add({ kind: 'sleep', seconds });
       }
+      case 'kernel': {
+        const d = kernelDirective(args, line, head.column);
+        if ('message' in d) return errors.push(d);
+        if (lines.some((l) => !isDirective(l.command))) return fail('kernel: directives must come before the first command');
+        return add(d);
+      }
+      case 'task': {
+        const t = taskDirective(args, line, head.column);
+        if ('message' in t) return errors.push(t);
+        if (lines.some((l) => !isDirective(l.command))) return fail('task: directives must come before the first command');
+        return add({ kind: 'task', task: t });
+      }
       case 'wait':
         if (args[0]?.text !== 'transition' || args.length !== 2) return fail('wait: expected "wait transition <patch>"');
         return add({ kind: 'wait-transition', patch: args[1].text.replace(/-/g, '_') });
       default:
-        return fail(`unknown command '${head.text}' (known: insmod, modprobe, rmmod, echo, cat, grep, ls, sleep, wait transition)`);
+        return fail(`unknown command '${head.text}' (known: insmod, modprobe, rmmod, echo, cat, grep, ls, sleep, wait transition, kernel, task)`);
     }
   });
   return { lines, errors };
+}
+
+/**
+ * `kernel <model>.json[.gz]`, `kernel version <major>.<minor>[.<patch>]`,
+ * `kernel config CONFIG_<NAME>=<value>` (`=n` unsets it), `kernel feature <name>=<value>`.
+ */
+function kernelDirective(args: Word[], line: number, column: number): KernelDirective | ScenarioError {
+  const fail = (message: string, at = column): ScenarioError => ({ message, line, column: at });
+  const [what, value, extra] = args;
+  if (!what) return fail('kernel: expected a model file, or "version", "config" or "feature"');
+  if (extra) return fail(`kernel: unexpected '${extra.text}'`, extra.column);
+  switch (what.text) {
+    case 'version': {
+      const m = value && /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(value.text);
+      if (!m || Number(m[1]) < 2) return fail(`kernel version: expected <major>.<minor>[.<patch>], found '${value?.text ?? ''}'`, value?.column ?? what.column);
+      return { kind: 'kernel-version', major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
+    }
+    case 'config': {
+      const m = value && /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(value.text);
+      if (!m) return fail(`kernel config: expected CONFIG_<NAME>=<value>, found '${value?.text ?? ''}'`, value?.column ?? what.column);
+      if (m[2] === '') return fail(`kernel config: ${m[1]} needs a value (y, m, n, a number or a string)`, value.column);
+      return { kind: 'kernel-config', option: m[1], value: m[2] === 'n' ? undefined : m[2] };
+    }
+    case 'feature': {
+      const m = value && /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(value.text);
+      if (!m) return fail(`kernel feature: expected <name>=<value>, found '${value?.text ?? ''}'`, value?.column ?? what.column);
+      const v = m[2] === 'true' ? true : m[2] === 'false' ? false : /^-?\d+$/.test(m[2]) ? Number(m[2]) : m[2];
+      return { kind: 'kernel-feature', feature: m[1], value: v };
+    }
+    default:
+      if (value) return fail(`kernel: unexpected '${value.text}'`, value.column);
+      if (!/\.json(\.gz)?$/.test(what.text)) return fail(`kernel: '${what.text}' is not a kernel model file (.json or .json.gz)`, what.column);
+      return { kind: 'kernel-model', path: what.text };
+  }
+}
+
+/**
+ * `task <comm>:<pid> user|kthread|idle [running] [offline] [unreliable] [uninterruptible]
+ * [stack <function> <function>[<module>] ...]`: the stack is innermost first.
+ */
+function taskDirective(args: Word[], line: number, column: number): TaskDirective | ScenarioError {
+  const fail = (message: string, at = column): ScenarioError => ({ message, line, column: at });
+  const [identity, kind, ...rest] = args;
+  const m = identity && /^(.+):(\d+)$/.exec(identity.text);
+  if (!m) return fail(`task: expected <comm>:<pid>, found '${identity?.text ?? ''}'`, identity?.column ?? column);
+  if (m[1].length > 15) return fail(`task: comm '${m[1]}' is longer than 15 characters (TASK_COMM_LEN)`, identity.column);
+  if (!kind || !['user', 'kthread', 'idle'].includes(kind.text)) return fail(`task: expected user, kthread or idle, found '${kind?.text ?? ''}'`, kind?.column ?? identity.column);
+  const task: TaskDirective = { pid: Number(m[2]), comm: m[1], kind: kind.text as TaskDirective['kind'], stack: [] };
+  for (let i = 0; i < rest.length; i++) {
+    const w = rest[i];
+    if (w.text === 'stack') {
+      const frames = rest.slice(i + 1);
+      if (!frames.length) return fail('task: stack needs at least one function', w.column);
+      for (const f of frames) {
+        const frame = /^([A-Za-z_][A-Za-z0-9_.]*)(?:\[([A-Za-z0-9_-]+)\])?$/.exec(f.text);
+        if (!frame) return fail(`task: '${f.text}' is not a function name (or <function>[<module>])`, f.column);
+        task.stack.push(frame[2] ? `${frame[1]} [${frame[2].replace(/-/g, '_')}]` : frame[1]);
+      }
+      break;
+    }
+    if (w.text === 'running') task.running = true;
+    else if (w.text === 'offline') task.offline = true;
+    else if (w.text === 'unreliable') task.reliableStack = false;
+    else if (w.text === 'uninterruptible') task.interruptible = false;
+    else if (w.text === 'interruptible') task.interruptible = true;
+    else return fail(`task: unknown attribute '${w.text}' (known: running, offline, unreliable, interruptible, uninterruptible, stack)`, w.column);
+  }
+  if (task.offline && task.kind !== 'idle') return fail('task: only idle tasks can be offline (an offline CPU)', identity.column);
+  return task;
 }

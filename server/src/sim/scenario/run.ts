@@ -14,7 +14,9 @@ import { Simulator, type SimFinding } from '../simulator';
 import { listDirectory, readFile, writeFile } from '../sysfs';
 import { objectDisplayName } from '../types';
 import { compileModule, moduleByName, moduleForKo, type ModuleSource } from './modules';
-import type { ScenarioLine } from './parse';
+import { isDirective, type ScenarioLine } from './parse';
+import { applyScenarioSetup } from './setup';
+import type { StalledTask } from '../events';
 
 export interface TranscriptEntry {
   line: ScenarioLine;
@@ -38,6 +40,12 @@ export interface RunOptions {
   maxWaitSeconds?: number;
 }
 
+/**
+ * The shell the scenario's commands are typed into: started before the scenario's own
+ * processes (which get pids from 1000 on), it runs the `echo` builtin itself.
+ */
+const loginShell = { comm: 'bash', pid: 999, kind: 'user' as const };
+
 export function configurationOf(kernel: KernelModel): ConfigurationFacts {
   const v = kernel.version;
   return { config: kernel.config, versionCode: (v.major << 16) + (v.minor << 8) + Math.min(v.patch, 255), architecture: kernel.architecture };
@@ -47,12 +55,17 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
   // The kernel header types (task_struct for every process a command starts) are compiled
   // with the C parser, which must be loaded even when the scenario loads no module.
   await loadCLanguage();
-  const sim = new Simulator(options.kernel);
+  // The scenario's own `kernel`/`task` directives refine (or replace) the caller's model.
+  const setup = applyScenarioSetup(lines, options.scenarioPath, options.kernel);
+  const kernel = setup.kernel;
+  const sim = new Simulator(kernel);
   const root = dirname(resolve(options.scenarioPath));
   const entries: TranscriptEntry[] = [];
-  const inputErrors: ScenarioResult['inputErrors'] = [];
+  const inputErrors: ScenarioResult['inputErrors'] = [...setup.errors];
+  if (inputErrors.length) return { entries, findings: sim.findings, simulator: sim, inputErrors };
+  lines = lines.filter((l) => !isDirective(l.command));
   const compiled = new Map<string, CompiledProgram>();
-  const config = configurationOf(options.kernel);
+  const config = configurationOf(kernel);
 
   // Compile every module up front: an unparsable module is bad input and nothing runs.
   const sources = new Map<ScenarioLine, ModuleSource>();
@@ -74,6 +87,7 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
       sim.findings.push({ code: 'SIM-COMPILE', severity: 'warning', message: `${d.message} (that code faults if it runs)`, source: { file: d.file, line: d.line } });
     }
     compiled.set(key, program);
+    for (const symbol of program.exports) sim.moduleExports.set(symbol, program.moduleName);
   }
   if (inputErrors.length) return { entries, findings: sim.findings, simulator: sim, inputErrors };
 
@@ -87,7 +101,7 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
       case 'modprobe': {
         const source = sources.get(line);
         if (!source) {
-          out.stderr.push(`modprobe: FATAL: Module ${c.kind === 'modprobe' ? c.name : ''} not found in directory /lib/modules/${options.kernel.release}`);
+          out.stderr.push(`modprobe: FATAL: Module ${c.kind === 'modprobe' ? c.name : ''} not found in directory /lib/modules/${kernel.release}`);
           break;
         }
         const program = compiled.get(`${source.folder}::${source.name}`)!;
@@ -102,7 +116,8 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
           sim.log.print(KERN_WARNING, c.value);
           break;
         }
-        const errno = writeFile(sim, c.file, c.value);
+        // echo is a shell builtin: the write (and the callbacks it triggers) runs in the shell.
+        const errno = sim.inProcess(loginShell, () => writeFile(sim, c.file, c.value));
         if (errno === -2 || errno === -13) out.stderr.push(`bash: ${c.file}: ${strerror(errno)}`);
         else if (errno < 0) out.stderr.push(`bash: echo: write error: ${strerror(errno)}`);
         break;
@@ -168,7 +183,12 @@ function waitTransition(sim: Simulator, patch: string, maxSeconds: number, out: 
     out.stdout.push(`klp-simulate:   ${task.comm}:${task.pid} (patch_state ${task.patchState})`);
     for (const entry of task.stack()) out.stdout.push(`klp-simulate:     ${entry.function}${entry.object === 'vmlinux' ? '' : ` [${entry.object}]`}${entry.file ? ` (${entry.file}:${entry.line})` : ''}`);
   }
-  sim.events.push({ kind: 'transition', time: sim.seconds(), patch, phase: 'stalled', target: transition.target === 1 ? 'patched' : 'unpatched' });
+  const stalled: StalledTask[] = blockers.map((task) => ({
+    pid: task.pid,
+    comm: task.comm,
+    stack: task.stack().map((entry) => ({ function: entry.function, object: entry.object, source: entry.file && entry.line ? { file: entry.file, line: entry.line } : undefined })),
+  }));
+  sim.events.push({ kind: 'transition', time: sim.seconds(), patch, phase: 'stalled', target: transition.target === 1 ? 'patched' : 'unpatched', blockers: stalled });
   sim.findings.push({ code: 'SIM-STALLED', severity: 'warning', message: `transition of '${patch}' stalled: ${blockers.map((t) => `${t.comm}:${t.pid}`).join(', ')}` });
 }
 
