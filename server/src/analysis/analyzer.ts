@@ -150,6 +150,9 @@ export class Analyzer {
   /** The series order from the livepatch.series setting; undefined: series files, then a guess. */
   private seriesSetting: SeriesOrder | undefined;
   private readonly seriesFiles = new SeriesFiles();
+  /** Bumped whenever an input of the series orders other than the workspace's modules changes. */
+  private seriesGeneration = 0;
+  private seriesMemo: { workspaceKey: string; generation: number; orders: SeriesOrder[]; key: string } | undefined;
   /** Distribution trees' patched_funcs.csv files (layouts/workspace.ts). */
   private readonly patchedFuncs: PatchedFuncsFiles;
   /** The load order of the scenario the user simulates: below the setting and series files, above a guess. */
@@ -187,12 +190,14 @@ export class Analyzer {
   /** The order of the patch series (module paths or names, oldest first), or undefined for none. */
   setSeries(paths: string[] | undefined): void {
     this.seriesSetting = paths && paths.length > 0 ? seriesFromSetting(paths) : undefined;
+    this.seriesGeneration++;
     this.results.clear();
   }
 
   /** An order given whole (`klp check --series <file>`): it ranks like the setting. */
   setSeriesOrder(order: SeriesOrder | undefined): void {
     this.seriesSetting = order && order.entries.length > 0 ? order : undefined;
+    this.seriesGeneration++;
     this.results.clear();
   }
 
@@ -203,13 +208,17 @@ export class Analyzer {
   setScenarioSeries(order: SeriesOrder | undefined): boolean {
     const changed = seriesKey(order ? [order] : []) !== seriesKey(this.scenarioSeries ? [this.scenarioSeries] : []);
     this.scenarioSeries = order && order.entries.length > 0 ? order : undefined;
-    if (changed) this.results.clear();
+    if (changed) {
+      this.seriesGeneration++;
+      this.results.clear();
+    }
     return changed;
   }
 
   /** A livepatch.series file appeared, changed or went away on disk: look for them again. */
   seriesFilesChanged(): void {
     this.seriesFiles.forget();
+    this.seriesGeneration++;
     this.results.clear();
   }
 
@@ -527,6 +536,7 @@ export class Analyzer {
     for (const fix of fixes.values()) fix.files.sort((a, b) => Number(isTemplate(b)) - Number(isTemplate(a)) || (a < b ? -1 : a > b ? 1 : 0));
     this.groupsCache = groups;
     this.seriesFiles.forget();
+    this.seriesGeneration++;
     return groups;
   }
 
@@ -647,8 +657,14 @@ export class Analyzer {
     const workspace = this.workspaceModels();
     const { groups, models } = workspace;
     const own = workspace.modelOf.get(group) ?? this.modelOf(group);
-    const series = this.series(groups);
-    const cacheKey = `${workspace.key}|${seriesKey(series)}`;
+    // Every group of one workspace state sees the same orders: find and key them once, not once
+    // per module (a distribution tree has hundreds).
+    if (this.seriesMemo?.workspaceKey !== workspace.key || this.seriesMemo.generation !== this.seriesGeneration) {
+      const orders = this.series(groups);
+      this.seriesMemo = { workspaceKey: workspace.key, generation: this.seriesGeneration, orders, key: seriesKey(orders) };
+    }
+    const series = this.seriesMemo.orders;
+    const cacheKey = `${workspace.key}|${this.seriesMemo.key}`;
     const cached = this.results.get(group.key);
     if (cached && cached.cacheKey === cacheKey) return cached;
     const findings: Finding[] = [];
@@ -718,6 +734,14 @@ export class Analyzer {
   /** Modules found among known files. */
   modules(): LivepatchModule[] {
     return this.workspaceModels().models.map((m) => m.module);
+  }
+
+  /**
+   * The series orders the checks use now (setting, series files, the simulated scenario's load
+   * order), so the editor's features order modules by the same source of truth.
+   */
+  seriesOrders(): SeriesOrder[] {
+    return this.series(this.groups());
   }
 
   /** All findings of all modules (the CLI's view). */
