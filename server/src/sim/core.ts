@@ -112,15 +112,29 @@ export function symbolsNamed(sim: Simulator, objectName: string, name: string): 
 // ---- livepatch relocations (reference 9.2, 9.3) --------------------------------------------
 
 const relocationStructPrefix = '__klp_module_reloc_';
+/** Sections whose livepatch symbols have malformed names (reported when the module loads). */
+export const MALFORMED_SECTION = '<malformed>';
 
 /**
- * The livepatch module's relocation sections, from its KLP_MODULE_RELOC(obj) arrays (the
- * source form of .klp.rela.<obj>.* with one .klp.sym.<obj>.<name>,<pos> per KLP_SYMPOS entry).
+ * The livepatch module's relocation sections, keyed by the object they belong to: from
+ * KLP_RELOC_SYMBOL(_POS) asm labels (.klp.sym.rela.<section>.<object>.<name>,<pos>) and from
+ * KLP_MODULE_RELOC(obj) arrays (one .klp.sym.<obj>.<name>,<pos> per KLP_SYMPOS entry).
  */
 export function readKlpRelocations(sim: Simulator, module: SimModule): Map<string, KlpRelocation[]> {
   const sections = new Map<string, KlpRelocation[]>();
   const handle = module.program;
   if (!handle) return sections;
+  const add = (r: KlpRelocation) => sections.set(r.section, [...(sections.get(r.section) ?? []), r]);
+  for (const slot of handle.program.slots) {
+    if (slot.kind !== 'extern' || !slot.name.startsWith('.klp.sym.')) continue;
+    // sscanf(".klp.sym.%55[^.].%511[^,],%lu") after the build's ".rela.<section>" step.
+    const rela = /^\.klp\.sym\.rela\.([^.]{1,55})\.([^.]{1,55})\.([^,]+),(\d+)$/.exec(slot.name);
+    // The final form names no section: taken as used from its own object's section.
+    const final = rela ? null : /^\.klp\.sym\.([^.]{1,55})\.([^,]+),(\d+)$/.exec(slot.name);
+    if (rela) add({ section: rela[1], object: rela[2], name: rela[3], sympos: Number(rela[4]), link: slot.name });
+    else if (final) add({ section: final[1], object: final[1], name: final[2], sympos: Number(final[3]), link: slot.name });
+    else add({ section: MALFORMED_SECTION, object: '', name: slot.name, sympos: 0, link: slot.name });
+  }
   const m = sim.machine;
   for (const global of handle.program.globals) {
     const type = global.type;
@@ -129,13 +143,12 @@ export function readKlpRelocations(sim: Simulator, module: SimModule): Map<strin
     const base = handle.globalAddress(global.name);
     if (base === undefined) continue;
     const size = type.of.size;
-    const list = sections.get(object) ?? [];
     for (let i = 0; i < (type.length ?? 0); i++) {
       const entry = m.readStruct(base + i * size, type.of.tag) as { name: number; sympos: number };
       if (!entry.name) continue;
-      list.push({ object, name: m.readCString(entry.name), sympos: Number(entry.sympos) });
+      const name = m.readCString(entry.name);
+      add({ section: object, object, name, sympos: Number(entry.sympos), link: name });
     }
-    sections.set(object, list);
   }
   return sections;
 }
@@ -165,29 +178,35 @@ function objectSymbolAddress(sim: Simulator, objectName: string, name: string): 
  * klp_apply_section_relocs() for every section of one object: each livepatch symbol is looked
  * up in that object only (vmlinux for vmlinux, the module's own symbols for a module).
  */
-function applyRelocations(sim: Simulator, patchModule: SimModule, objectName: string): void {
-  const relocations = patchModule.klpRelocations?.get(objectName) ?? [];
+function applyRelocations(sim: Simulator, patchModule: SimModule, section: string): void {
+  const relocations = patchModule.klpRelocations?.get(section) ?? [];
   const nameLimit = sim.version(6, 1) ? 511 : 127;
+  const found: [KlpRelocation, number | undefined][] = [];
   for (const r of relocations) {
     if (r.name.length > nameLimit) {
       sim.log.klp(KERN_ERR, `symbol .klp.sym.${r.object}.${r.name},${r.sympos} has an incorrectly formatted name`);
       throw new KlpError(EINVAL);
     }
-    checkSymbolMatches(sim, objectName === 'vmlinux' ? null : objectName, r.name, r.sympos, objectSymbolCount(sim, objectName, r.name));
+    // Since 5.8 a module's sections may not use vmlinux symbols (9.3).
+    if (sim.version(5, 8) && section !== 'vmlinux' && r.object === 'vmlinux') {
+      sim.log.klp(KERN_ERR, `invalid access to vmlinux symbol '${r.name}' from module-specific livepatch relocation section`);
+      throw new KlpError(EINVAL);
+    }
+    checkSymbolMatches(sim, r.object === 'vmlinux' ? null : r.object, r.name, r.sympos, objectSymbolCount(sim, r.object, r.name));
+    found.push([r, objectSymbolAddress(sim, r.object, r.name)]);
   }
   patchModule.klpRelocated ??= new Map();
-  for (const r of relocations) {
-    const address = objectSymbolAddress(sim, objectName, r.name);
-    patchModule.program?.forgetSymbol(r.name);
-    if (address !== undefined) patchModule.klpRelocated.set(r.name, address);
+  for (const [r, address] of found) {
+    patchModule.program?.forgetSymbol(r.link);
+    if (address !== undefined) patchModule.klpRelocated.set(r.link, address);
   }
 }
 
 /** klp_clear_object_relocs(): a target module went away; a reload starts clean (9.2). */
-function clearRelocations(patchModule: SimModule, objectName: string): void {
-  for (const r of patchModule.klpRelocations?.get(objectName) ?? []) {
-    patchModule.klpRelocated?.delete(r.name);
-    patchModule.program?.forgetSymbol(r.name);
+function clearRelocations(patchModule: SimModule, section: string): void {
+  for (const r of patchModule.klpRelocations?.get(section) ?? []) {
+    patchModule.klpRelocated?.delete(r.link);
+    patchModule.program?.forgetSymbol(r.link);
   }
 }
 
@@ -196,6 +215,11 @@ function clearRelocations(patchModule: SimModule, objectName: string): void {
  * while applying its relocations (5.8+, reference 2.1 step 2): returns 0 or -EINVAL.
  */
 export function applyVmlinuxRelocations(sim: Simulator, module: SimModule): number {
+  const malformed = module.klpRelocations?.get(MALFORMED_SECTION)?.[0];
+  if (malformed) {
+    sim.log.klp(KERN_ERR, `symbol ${malformed.name} has an incorrectly formatted name`);
+    return EINVAL;
+  }
   if (!sim.version(5, 8)) return 0;
   try {
     applyRelocations(sim, module, 'vmlinux');

@@ -83,7 +83,7 @@ export function calledExternals(program: CompiledProgram): string[] {
  * such symbols through livepatch relocations instead, which bind it to nothing.
  */
 function moduleLinks(sim: Simulator, program: CompiledProgram, module: SimModule): { uses: string[]; missing: string[] } {
-  const relocated = new Set([...(module.klpRelocations?.values() ?? [])].flat().map((r) => r.name));
+  const relocated = new Set([...(module.klpRelocations?.values() ?? [])].flat().map((r) => r.link));
   const uses = new Set<string>();
   const missing: string[] = [];
   for (const slot of program.slots) {

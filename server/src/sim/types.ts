@@ -31,11 +31,19 @@ export interface SimModule {
   klpRelocated?: Map<string, number>;
 }
 
-/** One livepatch symbol a relocation section references: .klp.sym.<object>.<name>,<sympos>. */
+/**
+ * One livepatch symbol a relocation section .klp.rela.<section>.* references:
+ * .klp.sym.<object>.<name>,<sympos>.
+ */
 export interface KlpRelocation {
+  /** The object whose section references it (the target the code patches). */
+  section: string;
+  /** The object the symbol is looked up in. */
   object: string;
   name: string;
   sympos: number;
+  /** The name the module's code refers to it by (its extern declaration's link name). */
+  link: string;
 }
 
 export interface KlpFunc {

@@ -2,6 +2,7 @@
  * One translation unit (prelude + a .c file + its local headers): file-scope declarations,
  * function definitions and static data, compiled into the shared ProgramBuilder.
  */
+import { stringLiteralBytes } from './literals';
 import type { Node, Parser } from 'web-tree-sitter';
 import type { CompiledFunction, GlobalDef, InitStep, SlotDef, SourceLoc } from '../program';
 import { Int, type CType, type FuncType, type StructType } from '../types';
@@ -124,7 +125,8 @@ export class UnitCompiler implements UnitServices {
 
   // ---- symbols -------------------------------------------------------------------------
 
-  private declareFunction(name: string, type: FuncType, isStatic: boolean): Symbol & { kind: 'function' } {
+  /** `linkName`: the symbol the linker sees when an asm label renames the declaration. */
+  private declareFunction(name: string, type: FuncType, isStatic: boolean, linkName = name): Symbol & { kind: 'function' } {
     const existing = this.fileScope.lookupHere(name);
     if (existing?.kind === 'function') {
       if (type.params !== undefined) existing.type = type;
@@ -135,7 +137,7 @@ export class UnitCompiler implements UnitServices {
       if (isStatic) {
         slot = this.program.newSlot({ kind: 'extern', name, func: true });
         this.statics.set(name, slot);
-      } else slot = this.program.linkSlot(name, true);
+      } else slot = this.program.linkSlot(linkName, true);
     }
     const sym = { kind: 'function' as const, type, slot, name, external: true };
     this.fileScope.define(name, sym);
@@ -147,12 +149,12 @@ export class UnitCompiler implements UnitServices {
     return this.declareFunction(name, { k: 'func', ret: Int, params: undefined, variadic: false }, false);
   }
 
-  externSymbol(name: string, type: CType, node: Node): Symbol {
+  externSymbol(name: string, type: CType, node: Node, linkName = name): Symbol {
     void node;
-    if (type.k === 'func') return this.declareFunction(name, type, false);
+    if (type.k === 'func') return this.declareFunction(name, type, false, linkName);
     const existing = this.fileScope.lookupHere(name);
     if (existing?.kind === 'global') return existing;
-    const slot = this.statics.get(name) ?? this.program.linkSlot(name, false);
+    const slot = this.statics.get(name) ?? this.program.linkSlot(linkName, false);
     const sym: Symbol = { kind: 'global', type, slot, name, external: true };
     this.fileScope.define(name, sym);
     return sym;
@@ -265,21 +267,24 @@ export class UnitCompiler implements UnitServices {
 
   private declaration(node: Node): void {
     const spec = specifiers(this.types, node);
-    for (const d of node.childrenForFieldName('declarator')) {
-      if (!d) continue;
+    const declarators = node.childrenForFieldName('declarator').filter((d): d is Node => d !== null);
+    declarators.forEach((d, index) => {
+      // An asm label (`extern int x asm("name")`) follows its declarator: handled with it.
+      if (d.type === 'gnu_asm_expression') return;
       const r = declarator(this.types, d, spec.type);
-      if (!r.name) continue;
+      if (!r.name) return;
       const init = d.type === 'init_declarator' ? d.childForFieldName('value') : null;
+      const label = asmLabel(declarators[index + 1]?.type === 'gnu_asm_expression' ? declarators[index + 1] : d.children.find((c) => c?.type === 'gnu_asm_expression') ?? null);
       if (r.type.k === 'func') {
-        this.declareFunction(r.name, r.type, spec.storage.has('static'));
-        continue;
+        this.declareFunction(r.name, r.type, spec.storage.has('static'), label);
+        return;
       }
       if (spec.storage.has('extern') && !init) {
-        this.externSymbol(r.name, r.type, d);
-        continue;
+        this.externSymbol(r.name, r.type, d, label);
+        return;
       }
       this.defineGlobal(r.name, r.type, spec.storage.has('static'), spec.isConst, init, d, this.fileScope);
-    }
+    });
   }
 
   private functionDefinition(node: Node): void {
@@ -316,4 +321,16 @@ export class UnitCompiler implements UnitServices {
     this.program.slots[sym.slot] = { kind: 'function', index: this.program.functions.length - 1, name: d.name };
     if (!isStatic && !this.statics.has(d.name)) this.program.definitions.set(d.name, sym.slot);
   }
+}
+
+/**
+ * The symbol name an asm label gives a declaration (its string literals joined, escapes
+ * decoded; assembler quoting around names with commas removed).
+ */
+function asmLabel(node: Node | null): string | undefined {
+  const code = node?.childForFieldName('assembly_code');
+  if (!code) return undefined;
+  const parts = code.type === 'concatenated_string' ? code.children.filter((c): c is Node => c?.type === 'string_literal') : [code];
+  const text = parts.map((p) => String.fromCharCode(...stringLiteralBytes(p.text))).join('');
+  return text.replace(/^"(.*)"$/, '$1') || undefined;
 }

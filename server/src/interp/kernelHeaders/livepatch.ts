@@ -77,6 +77,13 @@ struct klp_state *klp_get_prev_state(unsigned long id);
  * and each KLP_SYMPOS(symbol, pos) entry for the livepatch symbol .klp.sym.<obj>.<symbol>,<pos>
  * that references to the (extern) symbol become. Here the entry records the name only.
  */
+/*
+ * The relocation macros of extracted kernel code (klp-ccp style, reference 9.3): an asm label
+ * naming the symbol .klp.sym.rela.<section object>.<symbol object>.<symbol>,<pos>, which the
+ * build turns into .klp.sym.<symbol object>.<symbol>,<pos> in .klp.rela.<section object>.*.
+ */
+#define KLP_RELOC_SYMBOL_POS(LP_OBJ_NAME, SYM_OBJ_NAME, SYM_NAME, SYM_POS) __asm__("\\"" ".klp.sym.rela." #LP_OBJ_NAME "." #SYM_OBJ_NAME "." #SYM_NAME "," #SYM_POS "\\"")
+#define KLP_RELOC_SYMBOL(LP_OBJ_NAME, SYM_OBJ_NAME, SYM_NAME) KLP_RELOC_SYMBOL_POS(LP_OBJ_NAME, SYM_OBJ_NAME, SYM_NAME, 0)
 #define KLP_MODULE_RELOC(obj) struct __klp_module_reloc_##obj { const char *name; unsigned int sympos; }
 #define KLP_SYMPOS(symbol, pos) { .name = #symbol, .sympos = pos },
 #define KLP_TRANSITION_IDLE -1
