@@ -14,6 +14,7 @@ import { objectDisplayName, PATCHED, UNPATCHED, type KlpCallbacks, type KlpFunc,
 const EINVAL = -22;
 const EBUSY = -16;
 const EEXIST = -17;
+const ENOENT = -2;
 const MODULE_NAME_LEN = 56;
 
 class KlpError extends Error {
@@ -99,7 +100,23 @@ function resolveFunc(sim: Simulator, func: KlpFunc): void {
   const position = func.oldSympos || 1;
   func.oldKey = functionKey(objectName, func.oldName, position);
   func.oldFunc = sim.originalAddress(objectName, func.oldName);
+  // The old function's size lookup cannot fail here: its address came from kallsyms itself.
   if (func.nop) func.newFunc = func.oldFunc ?? 0;
+  else if (!kallsymsCovers(sim, func.newFunc)) {
+    sim.log.klp(KERN_ERR, `kallsyms size lookup failed for '${func.oldName}' replacement`);
+    throw new KlpError(ENOENT);
+  }
+}
+
+/**
+ * kallsyms_lookup_size_offset(): any address inside a function or inside a module's or the
+ * kernel's image has a closest preceding symbol; heap, vmalloc and stack memory, or an
+ * address nothing is mapped at, have none.
+ */
+function kallsymsCovers(sim: Simulator, address: number): boolean {
+  if (sim.machine.functionAt(address)) return true;
+  const block = sim.machine.memory.blockAt(address);
+  return block !== undefined && block.kind !== 'heap' && block.kind !== 'vmalloc' && block.kind !== 'stack';
 }
 
 /** How many symbols of this name an object has: interpreted modules by their functions. */

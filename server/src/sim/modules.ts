@@ -6,6 +6,7 @@
 import type { CompiledProgram } from '../interp/program';
 import { strerrorText } from '../preprocess/kernelConstants';
 import { runNested } from './callbacks';
+import { klpBuildModuleInit } from './klpBuildInit';
 import { applyVmlinuxRelocations, klpModuleComing, klpModuleGoing, readKlpRelocations } from './core';
 import { KERN_ERR, KERN_NOTICE, KERN_WARNING } from './log';
 import type { Simulator } from './simulator';
@@ -124,6 +125,8 @@ export function loadModule(
   tool: { name: 'insmod' | 'modprobe'; path: string },
   out: CommandOutput,
   sourcePath?: string,
+  /** The module is klp-build output: scripts/livepatch/init.c is its init (klpBuildInit.ts). */
+  generatedBy?: 'klp-build',
 ): void {
   const name = program.moduleName;
   const fail = (errno: number) => {
@@ -138,7 +141,8 @@ export function loadModule(
     return;
   }
   const handle = sim.machine.loadProgram(program, { moduleName: name });
-  const isLivepatch = handle.modinfo.has('livepatch');
+  // init.c carries MODULE_INFO(livepatch, "Y") for a klp-build module.
+  const isLivepatch = handle.modinfo.has('livepatch') || generatedBy === 'klp-build';
   const module: SimModule = { name, state: 'COMING', program: handle, isLivepatch, refcount: 0, forced: false, klpAlive: false, sourcePath };
   const unload = () => sim.machine.unloadProgram(handle);
   // check_modinfo order: out-of-tree, livepatch; then the signature notice.
@@ -210,7 +214,7 @@ export function loadModule(
     }
   }
   const init = handle.initFunction;
-  const value = init ? runNested(sim, init, [], process) : 0;
+  const value = generatedBy === 'klp-build' && !init ? klpBuildModuleInit(sim, module, process) : init ? runNested(sim, init, [], process) : 0;
   const initPid = process.pid;
   const ret = value === undefined ? -14 : Number(value) | 0;
   if (ret < 0) {

@@ -20,8 +20,9 @@
  *   module_init/exit, module_param family, MODULE_* info, EXPORT_SYMBOL.
  * - printk: KERN_* levels ("\001" + digit, as the kernel), pr_* helpers, pr_*_once (one static
  *   flag per call site), WARN*, BUG*.
- * - livepatch: struct klp_func/klp_callbacks/klp_object/klp_state/klp_patch and the livepatch
- *   API prototypes (implemented by the simulator).
+ * - livepatch: struct klp_func/klp_callbacks/klp_object/klp_state/klp_patch, klp-build's
+ *   klp_func_ext/klp_object_ext descriptors, and the livepatch API prototypes (implemented by
+ *   the simulator).
  *
  * Functions declared here without a body are host functions: kernelApi/ implements them, a
  * HostEnvironment may add or override any of them, and a call to one nobody implements faults

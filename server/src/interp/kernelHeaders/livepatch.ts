@@ -56,6 +56,21 @@ struct klp_patch {
 	struct work_struct free_work;
 	struct completion finish;
 };
+/*
+ * include/linux/livepatch_external.h (6.19+): klp-build's compact descriptors in the
+ * __klp_objects section, which scripts/livepatch/init.c turns into klp_object/klp_func arrays.
+ */
+struct klp_func_ext {
+	const char *old_name;
+	void *new_func;
+	unsigned long sympos;
+};
+struct klp_object_ext {
+	const char *name;
+	struct klp_func_ext *funcs;
+	struct klp_callbacks callbacks;
+	unsigned int nr_funcs;
+};
 #define klp_for_each_object_static(patch, obj) for (obj = (patch)->objs; obj->funcs || obj->name; obj++)
 #define klp_for_each_func_static(obj, func) for (func = (obj)->funcs; func && (func->old_name || func->new_func || func->old_sympos); func++)
 typedef int (*klp_shadow_ctor_t)(void *obj, void *shadow_data, void *ctor_data);

@@ -35,6 +35,7 @@ export const scenarioCommands: readonly { name: string; insert: string; detail: 
   { name: 'grep', insert: 'grep ', detail: 'grep <pattern> <file> [> /dev/kmsg]: read the matching lines of a file' },
   { name: 'ls', insert: 'ls ', detail: 'ls <directory>: list a sysfs directory, e.g. /sys/kernel/livepatch' },
   { name: 'sleep', insert: 'sleep ', detail: 'sleep <seconds>: let virtual time pass' },
+  { name: 'sysctl', insert: 'sysctl ', detail: 'sysctl <key> | sysctl -w <key>=<value>: read or write a kernel parameter, e.g. kernel.ftrace_enabled' },
   { name: 'wait transition', insert: 'wait transition ', detail: 'wait transition <patch>: run virtual time until the transition of the patch ends' },
   { name: 'kernel', insert: 'kernel ', detail: 'kernel <model>.json | version <x.y[.z]> | config CONFIG_<NAME>=<value|n> | feature <name>=<value>: the machine this scenario runs on (before the first command)' },
   { name: 'task', insert: 'task ', detail: 'task <comm>:<pid> user|kthread|idle [running] [offline] [unreliable] [uninterruptible] [stack <fn> <fn>[<module>] ...]: a background task of the machine (before the first command)' },

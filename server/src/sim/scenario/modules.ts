@@ -8,6 +8,7 @@ import { parseKbuild } from '../../analysis/kbuild';
 import { compileProgram } from '../../interp/compiler/compile';
 import type { CompiledProgram } from '../../interp/program';
 import type { ConfigurationFacts } from '../../preprocess/conditionals';
+import { generatedByKlpBuild } from '../klpBuildInit';
 
 export interface ModuleSource {
   name: string;
@@ -74,4 +75,17 @@ export async function compileModule(source: ModuleSource, config: ConfigurationF
     if (/\.[ch]$/.test(entry)) files.set(join(source.folder, entry), readFileSync(join(source.folder, entry), 'utf8'));
   }
   return compileProgram({ moduleName: source.name, files, mainFiles: source.mainFiles, config });
+}
+
+/** Whether the module's own sources say klp-build generated it (its init comes from init.c). */
+export function moduleGeneratedByKlpBuild(source: ModuleSource): boolean {
+  const texts: string[] = [];
+  for (const file of source.mainFiles) {
+    try {
+      texts.push(readFileSync(file, 'utf8'));
+    } catch {
+      // unreadable: the compiler reports it
+    }
+  }
+  return generatedByKlpBuild(texts);
 }

@@ -12,6 +12,7 @@ export type Command =
   | { kind: 'ls'; dir: string }
   | { kind: 'sleep'; seconds: number }
   | { kind: 'wait-transition'; patch: string }
+  | { kind: 'sysctl'; key: string; value: string | undefined }
   | KernelDirective;
 
 /**
@@ -183,11 +184,22 @@ export function parseScenario(text: string): { lines: ScenarioLine[]; errors: Sc
         if (lines.some((l) => !isDirective(l.command))) return fail('task: directives must come before the first command');
         return add({ kind: 'task', task: t });
       }
+      case 'sysctl': {
+        // `sysctl <key>` reads, `sysctl -w <key>=<value>` writes (procps-ng's two common forms).
+        const write = args[0]?.text === '-w';
+        const rest = write ? args.slice(1) : args;
+        if (rest.length !== 1) return fail(write ? 'sysctl: expected -w <key>=<value>' : 'sysctl: expected a key (or -w <key>=<value>)');
+        const eq = rest[0].text.indexOf('=');
+        if (write !== eq > 0) return fail(write ? `sysctl: expected <key>=<value>, found '${rest[0].text}'` : `sysctl: use -w to set '${rest[0].text}'`, rest[0].column);
+        // Names separated by dots or slashes, as below /proc/sys (no empty or '..' parts).
+        if (!/^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/.test(write ? rest[0].text.slice(0, eq) : rest[0].text)) return fail(`sysctl: '${rest[0].text}' is not a sysctl key`, rest[0].column);
+        return add({ kind: 'sysctl', key: write ? rest[0].text.slice(0, eq) : rest[0].text, value: write ? rest[0].text.slice(eq + 1) : undefined });
+      }
       case 'wait':
         if (args[0]?.text !== 'transition' || args.length !== 2) return fail('wait: expected "wait transition <patch>"');
         return add({ kind: 'wait-transition', patch: args[1].text.replace(/-/g, '_') });
       default:
-        return fail(`unknown command '${head.text}' (known: insmod, modprobe, rmmod, echo, cat, grep, ls, sleep, wait transition, kernel, task)`);
+        return fail(`unknown command '${head.text}' (known: insmod, modprobe, rmmod, echo, cat, grep, ls, sleep, sysctl, wait transition, kernel, task)`);
     }
   });
   return { lines, errors };

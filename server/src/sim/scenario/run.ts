@@ -13,7 +13,7 @@ import { pointerText } from '../shadow';
 import { Simulator, type SimFinding } from '../simulator';
 import { listDirectory, readFile, writeFile } from '../sysfs';
 import { objectDisplayName } from '../types';
-import { compileModule, moduleByName, moduleForKo, type ModuleSource } from './modules';
+import { compileModule, moduleByName, moduleForKo, moduleGeneratedByKlpBuild, type ModuleSource } from './modules';
 import { isDirective, type ScenarioLine } from './parse';
 import { applyScenarioSetup } from './setup';
 import type { StalledTask } from '../events';
@@ -105,7 +105,8 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
           break;
         }
         const program = compiled.get(`${source.folder}::${source.name}`)!;
-        loadModule(sim, program, c.params, c.kind === 'insmod' ? { name: 'insmod', path: c.path } : { name: 'modprobe', path: c.name }, out, source.mainFiles[0]);
+        const generatedBy = moduleGeneratedByKlpBuild(source) ? 'klp-build' : undefined;
+        loadModule(sim, program, c.params, c.kind === 'insmod' ? { name: 'insmod', path: c.path } : { name: 'modprobe', path: c.name }, out, source.mainFiles[0], generatedBy);
         break;
       }
       case 'rmmod':
@@ -159,6 +160,9 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
       case 'wait-transition':
         waitTransition(sim, c.patch, options.maxWaitSeconds ?? 120, out);
         break;
+      case 'sysctl':
+        runSysctl(sim, c.key, c.value, out);
+        break;
     }
     sim.settle();
     entries.push({ line, log: sim.log.lines.slice(logStart).map((l) => l.text), stdout: out.stdout, stderr: out.stderr });
@@ -167,6 +171,31 @@ export async function runScenario(lines: ScenarioLine[], options: RunOptions): P
   }
   endOfScenarioFindings(sim);
   return { entries, findings: sim.findings, simulator: sim, inputErrors };
+}
+
+/**
+ * procps-ng's sysctl (reference 15): the key names a file below /proc/sys (dots or slashes);
+ * it prints `key = value` on success and its own error lines otherwise.
+ */
+function runSysctl(sim: Simulator, key: string, value: string | undefined, out: CommandOutput): void {
+  const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+  const shown = key.replace(/\//g, '.');
+  // A process of its own, which exits when done (a pending task switches there, 5.5).
+  const task = sim.newTask('sysctl', 'user');
+  const view = sim.viewOf(task);
+  const cannotStat = (errno: number) => out.stderr.push(`sysctl: cannot stat ${path}: ${strerror(errno)}`);
+  if (value !== undefined) {
+    const errno = sim.inProcess({ comm: view.comm, pid: view.pid, kind: 'user' }, () => writeFile(sim, path, value));
+    if (errno === -2) cannotStat(errno);
+    else if (errno < 0) out.stderr.push(`sysctl: setting key "${shown}": ${strerror(errno)}`);
+    else out.stdout.push(`${shown} = ${value}`);
+  } else {
+    const result = readFile(sim, path, task);
+    if (!result.ok) cannotStat(result.errno);
+    else out.stdout.push(`${shown} = ${result.text.replace(/\n$/, '')}`);
+  }
+  task.data.finished = true;
+  sim.transition?.taskExit(view);
 }
 
 /** Runs virtual time until the patch's transition is over, or reports it stalled. */
