@@ -92,6 +92,8 @@ export function checkLegacyApi(module: LivepatchModule, ctx: CheckContext): Find
   }
   if (atLeast(kernel, 4, 18)) {
     for (const call of module.shadowCalls) {
+      // kpatch_shadow_* is kpatch's own API, not a form of the kernel's (LP-KPATCH-SHADOW).
+      if (call.writtenAs) continue;
       const arity = shadowArity[call.api];
       if (arity && call.argumentTexts.length === arity.before418) {
         findings.push(
@@ -153,6 +155,7 @@ export function checkApiTooNew(module: LivepatchModule, ctx: CheckContext): Find
   if (!atLeast(kernel, 5, 5))
     for (const call of module.stateCalls) findings.push(tooNew({ what: `${call.api}()`, location: call.location }, 5, 5, kernel));
   for (const call of module.shadowCalls) {
+    if (call.writtenAs) continue;
     if (!atLeast(kernel, 4, 13)) {
       findings.push(tooNew({ what: `${call.api}() (shadow variables)`, location: call.location }, 4, 13, kernel));
       continue;

@@ -103,6 +103,7 @@ export const diagnosticCodes = [
   entry('LP-EXT-NR-FUNCS', 'error', 'layouts', 'klp_object_ext.nr_funcs does not match its klp_func_ext array'),
   entry('LP-RELOC-SYMBOL', 'error', 'layouts', 'Relocation macro names a symbol its object does not resolve'),
   entry('LP-RELOC-VMLINUX', 'error', 'layouts', 'Module-specific relocation references a vmlinux symbol'),
+  entry('LP-KPATCH-SHADOW', 'information', 'layouts', 'kpatch\'s old shadow API (kpatch_shadow_*) instead of klp_shadow_*'),
   // Reported by the analyzer itself, not by a check module.
   entry('LP-SYNTAX', 'warning', 'syntax', 'C syntax error'),
   entry('LP-UNPARSABLE', 'error', 'syntax', 'File could not be parsed at all'),

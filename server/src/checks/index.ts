@@ -8,7 +8,7 @@ import { checkCallbackLocking, checkCallbackPositiveReturn, checkCallbackSignatu
 import type { Check, CheckContext } from './context';
 import { checkNonCumulative, checkSymposMismatch } from './cross-patch';
 import { checkNewFuncDefined, checkNewFuncInit, checkNewFuncName, checkStaticLocals } from './replacements';
-import { checkGeneratedPatches, checkPatchedFuncsList, checkRelocations, checkTemplateMarkers } from './layouts';
+import { checkGeneratedPatches, checkKpatchShadowApi, checkPatchedFuncsList, checkRelocations, checkTemplateMarkers } from './layouts';
 import { checkShadowConstructors, checkShadowFreeInExit, checkShadowIdLayouts, checkShadowLeak } from './shadow';
 import {
   checkEnableCalls,
@@ -90,6 +90,7 @@ export const allChecks: readonly { name: string; run: Check }[] = [
   { name: 'template-markers', run: checkTemplateMarkers },
   { name: 'generated-patches', run: checkGeneratedPatches },
   { name: 'relocations', run: checkRelocations },
+  { name: 'kpatch-shadow-api', run: checkKpatchShadowApi },
 ];
 
 export function runChecks(module: LivepatchModule, ctx: CheckContext): Finding[] {

@@ -153,3 +153,35 @@ export function checkRelocations(module: LivepatchModule, ctx: CheckContext): Fi
   }
   return findings;
 }
+
+/** Upstream names of the kpatch shadow calls, with the arguments that change. */
+const upstreamSpelling: Record<string, string> = {
+  klp_shadow_alloc: 'klp_shadow_alloc(obj, id, size, gfp, ctor, ctor_data)',
+  klp_shadow_get: 'klp_shadow_get(obj, id)',
+  klp_shadow_free: 'klp_shadow_free(obj, id, dtor)',
+};
+
+/**
+ * kpatch's old shadow API is read as klp_shadow_* with its name string as the id (so the shadow
+ * and takeover checks see the calls); the author still needs to know the module then depends on
+ * kpatch's own core module rather than the kernel's livepatch (docs/layouts.md).
+ */
+export function checkKpatchShadowApi(module: LivepatchModule): Finding[] {
+  const findings: Finding[] = [];
+  for (const call of module.shadowCalls) {
+    if (!call.writtenAs) continue;
+    const name = call.id?.text.trim() ?? '?';
+    findings.push(
+      finding(
+        'LP-KPATCH-SHADOW',
+        call.location,
+        `${call.writtenAs}() is kpatch's old shadow API, provided by kpatch's own core module (kpatch.ko), keyed by the name ${name}; ` +
+          `the kernel's livepatch has ${upstreamSpelling[call.api] ?? call.api} since 4.13 (ctor/dtor since 4.18), keyed by a number: ` +
+          `give each name one id (a #define) and use it in every patch that shares the variable. ` +
+          `The shadow checks read this call as the ${call.api}() it becomes, with id ${name}`,
+        { data: { upstream: call.api } },
+      ),
+    );
+  }
+  return findings;
+}

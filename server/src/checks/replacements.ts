@@ -90,17 +90,23 @@ export function checkNewFuncName(module: LivepatchModule): Finding[] {
     const definition = definitionOf(module, newFunc.name, newFunc.definition);
     if (!definition || reported.has(definition.name)) continue;
     const sameName = definition.name === func.oldName?.value;
-    if (definition.isStatic && !sameName) continue;
+    // A table in another C file of the module (a distribution template's generated entries, a
+    // multi-file module) can only name a function with external linkage: static is no option.
+    // (A header's definition is compiled into the file that includes it, so it still can be.)
+    const definitionFile = definition.nameLocation.file;
+    const mustBeExtern = module.layout === 'distribution' || (definitionFile !== func.location.file && module.files.includes(definitionFile));
+    const notStatic = !definition.isStatic && !mustBeExtern;
+    if (!notStatic && !sameName) continue;
     reported.add(definition.name);
     const problems: string[] = [];
-    if (!definition.isStatic) problems.push('is not static');
+    if (notStatic) problems.push('is not static');
     if (sameName) problems.push(`has the same name as the function it replaces`);
     findings.push(
       finding(
         'LP-NEWFUNC-NAME',
         definition.nameLocation,
         `replacement function '${definition.name}' ${problems.join(' and ')}: stack traces and /proc/<pid>/stack ` +
-          `cannot tell it from the original when you diagnose a stuck transition; make it static with a prefix such as 'livepatch_'`,
+          `cannot tell it from the original when you diagnose a stuck transition; ${mustBeExtern ? 'give it' : 'make it static with'} a prefix such as 'livepatch_'`,
         { related: func.oldName ? [related(func.oldName.location, 'patched function')] : [], data: { suggestedName: `livepatch_${definition.name}` } },
       ),
     );

@@ -26,6 +26,7 @@
  * patch installed before it, a non-cumulative one is stacked on top of them (reference 2.7, 4.3).
  */
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { allPatches } from '../model/moduleLayout';
 import type { KlpPatch, LivepatchModule } from '../model/types';
 import type { CheckContext } from './context';
 import type { Severity } from './types';
@@ -165,7 +166,8 @@ export function seriesKey(orders: readonly SeriesOrder[] | undefined): string {
 }
 
 export function isCumulative(module: LivepatchModule): boolean {
-  return module.patches.some((patch) => patch.replace?.value === true);
+  // klp-build's generated patch replaces by default (layouts/assembleLayout.ts).
+  return allPatches(module).some((patch) => patch.replace?.value === true);
 }
 
 export interface Predecessor {

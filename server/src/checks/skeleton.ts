@@ -2,6 +2,7 @@
  * The module around the patch: modinfo tag, licence, how klp_enable_patch() is called, the
  * patch's .mod/.objs and what module_exit does (reference 1.10, 2.2 steps 1-3, 11.1).
  */
+import { generatorWritesSkeleton } from '../model/moduleLayout';
 import type { EnableCall, LivepatchModule } from '../model/types';
 import { finding, related, type CheckContext } from './context';
 import {
@@ -18,7 +19,7 @@ import type { Finding, RelatedInformation } from './types';
 
 /** The modinfo tag is what makes the loader keep the ELF data klp needs; required since 4.7. */
 export function checkModinfo(module: LivepatchModule, ctx: CheckContext): Finding[] {
-  if (!module.isLivepatch || module.modinfoLivepatch) return [];
+  if (!module.isLivepatch || module.modinfoLivepatch || generatorWritesSkeleton(module)) return [];
   if (module.patches.length === 0 && module.enableCalls.length === 0) return [];
   if (!atLeast(ctx.kernel, 4, 7)) return [];
   const anchor = moduleAnchor(module);
@@ -52,7 +53,7 @@ function firstGplOnlySymbol(module: LivepatchModule): string {
 }
 
 export function checkLicense(module: LivepatchModule): Finding[] {
-  if (!module.isLivepatch) return [];
+  if (!module.isLivepatch || generatorWritesSkeleton(module)) return [];
   if (module.license && gplCompatibleLicenses.has(module.license.value)) return [];
   const symbol = firstGplOnlySymbol(module);
   const consequence =

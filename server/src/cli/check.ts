@@ -96,10 +96,15 @@ function isFile(path: string): boolean {
   }
 }
 
-/** Every file to give the analyzer, absolute, without duplicates. */
-export function collectFiles(paths: readonly string[], cwd: string): { files: string[]; explicit: Set<string> } {
+/**
+ * Every file to give the analyzer, absolute, without duplicates. `context` holds files read only
+ * because a patched_funcs.csv was named on its own: the list means nothing without its fix folder
+ * (template, extracted code), but the user asked about the list, so their findings are not reported.
+ */
+export function collectFiles(paths: readonly string[], cwd: string): { files: string[]; explicit: Set<string>; context: Set<string> } {
   const files: string[] = [];
   const explicit = new Set<string>();
+  const lists: string[] = [];
   for (const given of paths) {
     const path = resolve(cwd, given);
     let stats;
@@ -118,9 +123,17 @@ export function collectFiles(paths: readonly string[], cwd: string): { files: st
       }
       files.push(path);
       explicit.add(path);
+      if (isPatchedFuncsFile(path)) lists.push(path);
     }
   }
-  return { files: [...new Set(files)], explicit };
+  const named = new Set(files);
+  const context = new Set<string>();
+  for (const list of lists) {
+    const folder: string[] = [];
+    walk(dirname(list), dirname(list), folder);
+    for (const file of folder) if (!named.has(file)) context.add(file);
+  }
+  return { files: [...new Set([...files, ...context])], explicit, context };
 }
 
 export function loadKernel(kernelPath: string | undefined, cwd: string): KernelModel {
@@ -195,7 +208,7 @@ function findingKey(finding: Finding): string {
 /** Runs the check and writes the report; returns the exit status (0 clean, 1 errors found). */
 export async function runCheck(options: CheckOptions, environment: CheckEnvironment): Promise<number> {
   const kernel = loadKernel(options.kernel, environment.cwd);
-  const { files, explicit } = collectFiles(options.paths, environment.cwd);
+  const { files, explicit, context } = collectFiles(options.paths, environment.cwd);
   const series = options.series !== undefined ? seriesFromFile(options.series, environment.cwd) : undefined;
   const scenario = options.scenario !== undefined ? seriesFromScenarioFile(options.scenario, environment.cwd) : undefined;
   // A fresh process: worker threads start cold (their JIT warms up file by file), so below a few
@@ -210,7 +223,7 @@ export async function runCheck(options: CheckOptions, environment: CheckEnvironm
   if (options.policies?.includes('refuse-conflicts')) analyzer.setPolicy({ refuseConflicts: true });
   const findings = new Map<string, Finding>();
   // Headers are analysed too: findings are reported in the file they are located in.
-  const analysed = files.filter((file) => isSource(file) || explicit.has(file));
+  const analysed = files.filter((file) => !context.has(file) && (isSource(file) || explicit.has(file)));
   try {
     // Parsed in worker threads (one per core, at most 4) for large trees; the modules are analysed
     // once all are in.

@@ -24,7 +24,8 @@ Usage:
 
 klp check
   Analyses the given C files; folders are searched recursively for .c and .h files and the
-  Kbuild/Makefile files that say which sources form one module.
+  Kbuild/Makefile files that say which sources form one module. A patched_funcs.csv given on
+  its own is checked with the fix folder it belongs to, and only its own findings are reported.
 
   --kernel <file>    kernel model to check against: model JSON or System.map
                      (default: the model embedded in klp)

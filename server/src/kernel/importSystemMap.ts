@@ -54,8 +54,11 @@ const LINE_RE = /^([0-9a-fA-F]{1,16})\s+([A-Za-z?])\s+(\S+)(?:\s+\[([^\]\s]+)\])
 export function looksLikeSymbolMap(text: string): boolean {
   const start = text.search(/\S/);
   if (start < 0) return false;
-  const end = text.indexOf('\n', start);
-  return LINE_RE.test(text.slice(start, end < 0 ? undefined : end).replace(/\r$/, ''));
+  // Only the first line matters; a model JSON may be one line of megabytes, so look no further
+  // than any symbol line can be long.
+  const head = text.slice(start, start + 4096);
+  const end = head.indexOf('\n');
+  return LINE_RE.test((end < 0 ? head : head.slice(0, end)).replace(/\r$/, ''));
 }
 
 /** "System.map-6.1.0-50-amd64" -> "6.1.0-50-amd64" (also kallsyms-<release>, with .gz/.txt). */

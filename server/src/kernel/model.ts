@@ -1,17 +1,17 @@
 /**
  * The in-memory KernelModel built from a validated model JSON. Symbol objects are the parsed JSON
- * objects themselves (no copy); the per-object name indexes are built on first use so a model
- * that is loaded but only partly queried costs little.
+ * objects themselves (no copy); the per-object name indexes (symbolNameIndex.ts) are built on
+ * first use so a model that is loaded but only partly queried costs little.
  */
 import { isTextSymbolType, type KernelFeatures, type KernelModelJson } from './format';
+import { SymbolNameIndex } from './symbolNameIndex';
 import type { KernelModel, KernelObjectModel, KernelSymbol, KernelVersion } from './types';
 
 export const NOT_IN_FILTER_FUNCTIONS =
   'not in available_filter_functions (notrace, inlined, or without an ftrace call site)';
 
 class KernelObject implements KernelObjectModel {
-  /** Unique names map to the symbol itself: most names are unique, and that saves an array each. */
-  private byName: Map<string, KernelSymbol | KernelSymbol[]> | undefined;
+  private byName: SymbolNameIndex | undefined;
   private patchableSet: Set<string> | undefined;
   private notPatchableMap: Map<string, string> | undefined;
 
@@ -33,25 +33,22 @@ class KernelObject implements KernelObjectModel {
     return this.notPatchableMap;
   }
 
+  private index(): SymbolNameIndex {
+    this.byName ??= new SymbolNameIndex(this.symbols);
+    return this.byName;
+  }
+
   /** Same-named symbols in kallsyms order (a new array). */
   named(symbolName: string): KernelSymbol[] {
-    if (!this.byName) {
-      const index = new Map<string, KernelSymbol | KernelSymbol[]>();
-      for (const s of this.symbols) {
-        const prev = index.get(s.name);
-        if (prev === undefined) index.set(s.name, s);
-        else if (Array.isArray(prev)) prev.push(s);
-        else index.set(s.name, [prev, s]);
-      }
-      this.byName = index;
-    }
-    const found = this.byName.get(symbolName);
-    return found === undefined ? [] : Array.isArray(found) ? found.slice() : [found];
+    return this.index().named(symbolName);
+  }
+
+  defines(symbolName: string): boolean {
+    return this.index().has(symbolName);
   }
 }
 
 class Model implements KernelModel {
-  private definedIn: Map<string, string | string[]> | undefined;
 
   constructor(
     readonly formatVersion: number,
@@ -74,22 +71,14 @@ class Model implements KernelModel {
     return obj.symbols.filter((s) => s.name === symbolName);
   }
 
+  /** Asks each object's index: a model has a few hundred objects, and no second index over all symbols is built. */
   objectsDefining(symbolName: string): string[] {
-    if (!this.definedIn) {
-      const index = new Map<string, string | string[]>();
-      for (const [objName, obj] of this.objects) {
-        for (const s of obj.symbols) {
-          const prev = index.get(s.name);
-          if (prev === undefined) index.set(s.name, objName);
-          else if (Array.isArray(prev)) {
-            if (prev[prev.length - 1] !== objName) prev.push(objName);
-          } else if (prev !== objName) index.set(s.name, [prev, objName]);
-        }
-      }
-      this.definedIn = index;
+    const found: string[] = [];
+    for (const [objName, obj] of this.objects) {
+      const defines = obj instanceof KernelObject ? obj.defines(symbolName) : obj.symbols.some((s) => s.name === symbolName);
+      if (defines) found.push(objName);
     }
-    const found = this.definedIn.get(symbolName);
-    return found === undefined ? [] : Array.isArray(found) ? found.slice() : [found];
+    return found;
   }
 
   isPatchable(objectName: string, symbolName: string): { patchable: boolean | undefined; reason?: string } {

@@ -11,7 +11,7 @@
  *     `{ name, funcs, callbacks, nr_funcs }` / `struct klp_func_ext` `{ old_name, new_func, sympos }`
  *     of a generated module, which scripts/livepatch/init.c turns into ordinary tables.
  */
-import type { CallbackKind } from '../model/types';
+import type { CallbackKind, ShadowApi } from '../model/types';
 
 export type Generator = 'kpatch' | 'klp-build';
 
@@ -27,6 +27,19 @@ export const callbackMacros: ReadonlyMap<string, { generator: Generator; kind: C
   ['KLP_POST_UNPATCH_CALLBACK', { generator: 'klp-build', kind: 'post_unpatch' }],
 ] as const);
 
+/**
+ * kpatch's old shadow API (its core module kpatch.ko, before the kernel had klp_shadow_*):
+ * `kpatch_shadow_alloc(obj, "name", size, gfp)`, `kpatch_shadow_get(obj, "name")`,
+ * `kpatch_shadow_free(obj, "name")`, data keyed by object and name string. The arguments sit
+ * where the klp_shadow_* equivalents have theirs, so the model reads them as those calls with
+ * the name string as the id (docs/layouts.md).
+ */
+export const kpatchShadowApis: ReadonlyMap<string, ShadowApi> = new Map([
+  ['kpatch_shadow_alloc', 'klp_shadow_alloc'],
+  ['kpatch_shadow_get', 'klp_shadow_get'],
+  ['kpatch_shadow_free', 'klp_shadow_free'],
+] as const);
+
 /** Other macros only these trees use. */
 const layoutMacros: ReadonlyMap<string, Generator> = new Map([
   ['KPATCH_IGNORE_FUNCTION', 'kpatch'],
@@ -38,6 +51,7 @@ const layoutMacros: ReadonlyMap<string, Generator> = new Map([
 ] as const);
 
 export function generatorOfMacro(name: string): Generator | undefined {
+  if (kpatchShadowApis.has(name)) return 'kpatch';
   return callbackMacros.get(name)?.generator ?? layoutMacros.get(name) ?? (/^KLP_SYSCALL_DEFINE[0-6]$/.test(name) ? 'klp-build' : undefined);
 }
 

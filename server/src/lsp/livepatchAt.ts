@@ -5,6 +5,7 @@
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Position, Range } from '../model/location';
+import { allPatches } from '../model/moduleLayout';
 import type { KlpFunc, KlpObject, KlpPatch, LivepatchModule } from '../model/types';
 import { comparePositions, locationContains } from './ranges';
 
@@ -14,9 +15,9 @@ export interface FuncInContext {
   func: KlpFunc;
 }
 
-/** Every non-terminator `klp_func` of a module with the object and patch it belongs to. */
+/** Every non-terminator `klp_func` of a module (generated patches included) with the object and patch it belongs to. */
 export function* allFuncs(module: LivepatchModule): Generator<FuncInContext> {
-  for (const patch of module.patches) {
+  for (const patch of allPatches(module)) {
     for (const object of patch.objects) {
       if (object.isTerminator) continue;
       for (const func of object.funcs) if (!func.isTerminator) yield { patch, object, func };
@@ -49,7 +50,7 @@ export function objectAround(module: LivepatchModule, path: string, position: Po
   for (const entry of allFuncs(module)) {
     if (locationContains(entry.func.location, path, position)) return entry.object;
   }
-  for (const patch of module.patches) {
+  for (const patch of allPatches(module)) {
     for (const object of patch.objects) {
       const ranges = object.funcs.filter((func) => func.location.file === path).map((func) => func.location.range);
       if (ranges.length === 0) continue;

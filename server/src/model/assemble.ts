@@ -9,7 +9,7 @@ import { inactiveRanges, isInactive, type ConditionCache, type ConfigurationFact
 import { evaluateExpression } from '../preprocess/expression';
 import { kernelConstantValue } from '../preprocess/kernelConstants';
 import type { MacroBody, MacroEnvironment } from '../preprocess/macros';
-import { descriptorFields } from '../layouts/generators';
+import { descriptorFields, kpatchShadowApis } from '../layouts/generators';
 import { assembleLayout, type LayoutSources } from '../layouts/assembleLayout';
 import type { CallSite, FileFacts, InitEntry, InitList, InitValue, RawDefine, StructVariable } from './fileFacts';
 import {
@@ -454,7 +454,8 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
   };
   for (const call of allCalls) {
     // Most calls are of no API the model records: skip them before building anything.
-    const isShadow = shadowApis.has(call.name);
+    const shadowApi = shadowApis.has(call.name) ? (call.name as ShadowApi) : kpatchShadowApis.get(call.name);
+    const isShadow = shadowApi !== undefined;
     const isState = !isShadow && stateApis.has(call.name);
     const isNotable = notableApis.has(call.name);
     if (!isShadow && !isState && !isNotable && call.name !== 'klp_enable_patch') continue;
@@ -478,9 +479,10 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       return identifierOf(a.text) ?? a.text;
     };
     if (isShadow) {
-      const api = call.name as ShadowApi;
+      const api = shadowApi;
       const idIndex = api === 'klp_shadow_free_all' ? 0 : 1;
       const shadow: ShadowCall = { ...base, api, id: argValue(idIndex), idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined };
+      if (api !== call.name) shadow.writtenAs = call.name;
       if (call.resultType !== undefined) shadow.resultType = call.resultType;
       if (api === 'klp_shadow_alloc' || api === 'klp_shadow_get_or_alloc') {
         shadow.size = argValue(2);
@@ -518,6 +520,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     }
   }
 
+  const layoutPart = layout.finish(generated, (file, offset) => !isInactive(inactiveByFile.get(file) ?? [], offset));
   return {
     name: sources.name,
     nameSource: sources.nameSource,
@@ -532,7 +535,9 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     records: recordTypes(allFacts, active),
     stateCalls,
     otherApiCalls,
-    isLivepatch: patches.length > 0 || enableCalls.length > 0 || moduleNote.modinfoLivepatch !== undefined,
-    ...layout.finish(generated, (file, offset) => !isInactive(inactiveByFile.get(file) ?? [], offset)),
+    // A generator's patch makes a livepatch too: kpatch-build and klp-build write the rest.
+    isLivepatch:
+      patches.length > 0 || enableCalls.length > 0 || moduleNote.modinfoLivepatch !== undefined || (layoutPart.generatedPatches?.length ?? 0) > 0,
+    ...layoutPart,
   };
 }

@@ -107,11 +107,11 @@ export interface FunctionReference {
 }
 
 /**
- * Calls whose arguments the model needs: the livepatch API, module macros, and anything at file
+ * Calls whose arguments the model needs: the livepatch API (and kpatch's old shadow API), module macros, and anything at file
  * scope. Every other call only contributes its name to the call graph.
  */
 function detailedCall(name: string, enclosingFunction: string): boolean {
-  return enclosingFunction === '' || /^(klp_|kallsyms_|KPATCH_|KLP_)|_once$|^(WARN_ONCE|DO_ONCE)$/.test(name);
+  return enclosingFunction === '' || /^(klp_|kallsyms_|KPATCH_|KLP_|kpatch_shadow_)|_once$|^(WARN_ONCE|DO_ONCE)$/.test(name);
 }
 
 export interface ReturnSite {
@@ -318,7 +318,7 @@ function parameterTypeText(x: Extraction, parameter: Node): string {
 // ---- Types behind shadow variables (the takeover checks compare them across patches) ----------
 
 /** Shadow calls whose result or size says what the variable's data is. */
-const shadowDataApis = new Set(['klp_shadow_get', 'klp_shadow_alloc', 'klp_shadow_get_or_alloc']);
+const shadowDataApis = new Set(['klp_shadow_get', 'klp_shadow_alloc', 'klp_shadow_get_or_alloc', 'kpatch_shadow_get', 'kpatch_shadow_alloc']);
 
 /** A type specifier as a name: "struct x" (body left out), "unsigned long", "u64". Qualifiers are separate nodes. */
 function typeSpecifierText(x: Extraction, type: Node): string {

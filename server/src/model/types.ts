@@ -149,6 +149,12 @@ export interface ApiCall {
 
 export interface ShadowCall extends ApiCall {
   api: ShadowApi;
+  /**
+   * The function called when it is another API read as `api`: kpatch's `kpatch_shadow_alloc`,
+   * `_get`, `_free` (layouts/generators.ts), whose id is a name string (`id.text` is the
+   * literal or macro as written, `id.value` undefined), compared by spelling.
+   */
+  writtenAs?: string;
   id: ResolvedValue<number> | undefined;
   /** The id argument as written when it is a macro name (for navigation). */
   idMacro?: string;

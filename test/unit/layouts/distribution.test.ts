@@ -132,6 +132,24 @@ describe('distribution layout: template + patched_funcs.csv', () => {
     assert.match(findings[1].message, /invalid access to vmlinux symbol 'system_wq' from module-specific livepatch relocation section/);
   });
 
+  it('reads relocation macros of the local headers the fix includes, at their place in the header', () => {
+    const template = join(fix3, 'livepatch_bsc1210003.c');
+    const header = join(fix3, 'livepatch_bsc1210003.h');
+    const module = analyzer.moduleOf(template)!;
+    const inHeader = (module.relocations ?? []).filter((r) => r.location.file === header);
+    // The #ifndef CONFIG_X86_64 declaration is not compiled for the x86_64 target.
+    assert.deepEqual(
+      inHeader.map((r) => [r.symbol, r.location.range.start]),
+      [
+        ['pipe_lock', positionIn(header, 'KLP_RELOC_SYMBOL(vmlinux, vmlinux, pipe_lock)')],
+        ['pipe_unlok', positionIn(header, 'KLP_RELOC_SYMBOL(vmlinux, vmlinux, pipe_unlok)')],
+      ],
+    );
+    const findings = analyzer.analyze(header).findings.filter((f) => f.code === 'LP-RELOC-SYMBOL');
+    assert.deepEqual(findings.map((f) => f.location), [inHeader[1].location]);
+    assert.match(findings[0].message, /'pipe_unlok' is not a symbol of vmlinux/);
+  });
+
   it('reports a line no table receives, and markers only the build can fill', () => {
     const csv = join(fix3, 'patched_funcs.csv');
     assert.deepEqual(analyzer.analyze(csv).findings.map((f) => [f.code, f.location.range.start.line]), [['LP-CSV-OBJECT', 2]]);
@@ -217,6 +235,52 @@ MODULE_INFO(livepatch, "Y");
       const unfedModule = analyzer.moduleOf(join(root, 'unfed', 'fix.c'))!;
       assert.equal(unfedModule.name, 'fix');
       assert.equal(unfedModule.layout, 'distribution');
+    } finally {
+      analyzer.dispose();
+    }
+  });
+});
+
+describe('replacement functions of a distribution fix', () => {
+  const templateText = `#include <linux/livepatch.h>
+static struct klp_func funcs[] = {
+	@@KLP_FUNCS@@
+	{ }
+};
+static struct klp_object objs[] = {
+	{ .funcs = funcs, },
+	{ }
+};
+static struct klp_patch patch = { .mod = THIS_MODULE, .objs = objs, };
+static int __init fix_init(void) { return klp_enable_patch(&patch); }
+module_init(fix_init);
+MODULE_LICENSE("GPL");
+MODULE_INFO(livepatch, "Y");
+`;
+  // Extracted code: the template's generated table names these from another file, so they cannot be static.
+  const extractedText = `#include <linux/fs.h>
+int klpp_pipe_read(void) { return 0; }
+int cmdline_proc_show(void) { return 0; }
+`;
+  let root: string;
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'klp-layouts-'));
+    mkdirSync(join(root, 'bsc1'));
+    writeFileSync(join(root, 'bsc1', 'livepatch_bsc1.c'), templateText);
+    writeFileSync(join(root, 'bsc1', 'extracted.c'), extractedText);
+    writeFileSync(join(root, 'bsc1', 'patched_funcs.csv'), 'vmlinux pipe_read klpp_pipe_read\nvmlinux cmdline_proc_show cmdline_proc_show\n');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('are not told to be static, but still told not to reuse the original name', async () => {
+    const analyzer = await analyzerOver(root);
+    try {
+      const extracted = join(root, 'bsc1', 'extracted.c');
+      assert.equal(analyzer.moduleOf(extracted)?.layout, 'distribution');
+      const named = analyzer.analyze(extracted).findings.filter((f) => f.code === 'LP-NEWFUNC-NAME');
+      assert.deepEqual(named.map((f) => f.location.range.start), [positionIn(extracted, 'cmdline_proc_show(void)')]);
+      assert.doesNotMatch(named[0].message, /not static/);
+      assert.match(named[0].message, /same name as the function it replaces.*give it a prefix/);
     } finally {
       analyzer.dispose();
     }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Analyzer } from '../../../server/src/analysis/analyzer';
+import { isCumulative } from '../../../server/src/checks/series';
+import { generatorWritesSkeleton } from '../../../server/src/model/moduleLayout';
 import { analyzerOver, layoutsRoot } from './layoutHelpers';
 
 const tree = join(layoutsRoot, 'klp-build');
@@ -27,6 +29,14 @@ describe('klp-build layout (6.19+)', () => {
       ['post_unpatch', 'cmdline_fix_post_unpatch'],
     ]);
     assert.deepEqual(analyzer.analyze(cmdline).findings, []);
+  });
+
+  it('counts the generated module as a cumulative livepatch for the checks across patches', () => {
+    const module = analyzer.moduleOf(cmdline)!;
+    assert.equal(module.isLivepatch, true);
+    assert.deepEqual(module.patches, [], 'nothing written by hand');
+    assert.equal(isCumulative(module), true);
+    assert.equal(generatorWritesSkeleton(module), true);
   });
 
   it('reads KLP_SYSCALL_DEFINEx as the system call body it defines', () => {

@@ -6,6 +6,7 @@
  */
 import { SymbolKind, type ServerCapabilities, type SymbolInformation } from 'vscode-languageserver';
 import type { Location } from '../../model/location';
+import { allPatches } from '../../model/moduleLayout';
 import type { LivepatchModule } from '../../model/types';
 import type { ServerContext } from '../context';
 import { allFuncs, objectNameOf } from '../livepatchAt';
@@ -37,7 +38,7 @@ interface Candidate {
 function candidates(module: LivepatchModule): Candidate[] {
   const out: Candidate[] = [];
   const container = module.name;
-  for (const patch of module.patches) {
+  for (const patch of allPatches(module)) {
     out.push({ name: patch.variableName, kind: SymbolKind.Variable, location: { file: patch.location.file, range: patch.nameLocation.range }, container: `${container} (struct klp_patch)` });
     for (const state of patch.states) {
       if (state.isTerminator || !state.id) continue;
