@@ -16,7 +16,7 @@ import { settingsSection } from '../../server/src/protocol/settings';
 import { captureKernelModel, KernelModelStatusBar, selectKernelModel } from './kernelModel';
 import { LivepatchTreeProvider, livepatchTreeViewId } from './livepatchTree';
 import { SimulationRunner } from './simulation';
-import { TimelinePanel } from './timelinePanel';
+import { TimelinePanel, timelineViewType } from './timelinePanel';
 
 const clientId = 'livepatch';
 const clientName = 'Livepatch Workbench';
@@ -96,6 +96,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Livepa
     tree,
     vscode.window.createTreeView(livepatchTreeViewId, { treeDataProvider: tree, showCollapseAll: true }),
     client.onDidChangeState(() => tree.refresh()),
+    // A timeline panel open when the window reloads comes back drawn from its saved state.
+    vscode.window.registerWebviewPanelSerializer(timelineViewType, {
+      deserializeWebviewPanel: async (panel, state: unknown) => timeline.restore(panel, state),
+    }),
   );
   void vscode.commands.executeCommand('setContext', 'livepatch.active', true);
 
@@ -107,7 +111,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Livepa
     vscode.commands.registerCommand('livepatch.showKernelModelInfo', showKernelModelInfo),
     vscode.commands.registerCommand('livepatch.runSimulation', async (argument?: unknown) => {
       await serverReady;
-      return simulations.run(argument);
+      const result = await simulations.run(argument);
+      // A simulated scenario's load order may now be the series order the tree lists patches in.
+      if (result) tree.scheduleRefresh();
+      return result;
     }),
     vscode.commands.registerCommand('livepatch.showTimeline', () => {
       if (!timeline.reopen()) void vscode.window.showInformationMessage('Livepatch: no simulation has run yet. Run "Livepatch: Run Simulation" first.');

@@ -1,6 +1,8 @@
 /**
  * The "Livepatch" tree view: a TreeDataProvider over `livepatch/patches`, refreshed when C
- * sources change or are saved, when the server (re)starts, and on the view's refresh button.
+ * sources change or are saved, when the server (re)starts, on the view's refresh button, and
+ * when the series order may have changed (it lists patches in the order the checks use: the
+ * `livepatch.series` setting, an opened or edited `.klpsim`, a simulation run).
  * Clicking a node opens its source at the construct.
  */
 import * as vscode from 'vscode';
@@ -28,6 +30,19 @@ export class LivepatchTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       }),
       vscode.workspace.onDidSaveTextDocument((document) => {
         if (isSource(document)) this.scheduleRefresh();
+      }),
+      // A scenario's load order can be the series order.
+      vscode.workspace.onDidOpenTextDocument((document) => {
+        if (document.languageId === 'klpsim') this.scheduleRefresh();
+      }),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document.languageId === 'klpsim' && event.contentChanges.length > 0) this.scheduleRefresh();
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (document.languageId === 'klpsim') this.scheduleRefresh();
+      }),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('livepatch.series')) this.scheduleRefresh();
       }),
     );
   }

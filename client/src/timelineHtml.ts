@@ -5,7 +5,8 @@
  * Content-Security-Policy: nothing loads but the stylesheets and the codicon font from the
  * webview's own origin, the one script carries a nonce, and there are no inline styles or event
  * handlers. Clicking (or pressing Enter on) anything with a source line posts
- * `{ command: 'open', uri, line }`; the extension decides whether to open it.
+ * `{ command: 'open', uri, line }`; the extension decides whether to open it. The page saves the
+ * state it is given (`setState`) for the panel serializer.
  * No `vscode` import: unit-tested, and rendered in headless Chromium by the picture test.
  */
 import { randomBytes } from 'node:crypto';
@@ -24,6 +25,11 @@ export interface TimelineHtmlOptions {
   styleUri: string;
   /** URI of codicon.css (codicon.ttf beside it). */
   codiconsUri: string;
+  /**
+   * What the page saves with `setState` (timelineState.ts), so the panel comes back after a
+   * window reload; it travels as escaped JSON in an attribute, not as a second script.
+   */
+  state?: unknown;
 }
 
 /** What the page posts when the user asks for a source line (0-based, as LSP). */
@@ -187,7 +193,7 @@ ${renderRows(model)}
 <link rel="stylesheet" href="${escapeHtml(options.styleUri)}">
 <title>${escapeHtml(timelineTitle)}</title>
 </head>
-<body>
+<body${options.state === undefined ? '' : ` data-state="${escapeHtml(JSON.stringify(options.state))}"`}>
 <header class="summary">
 <h1>${icon('history')}${escapeHtml(timelineTitle)} <span class="scenario-label">${escapeHtml(model.title)}</span></h1>
 <p class="subtitle">${escapeHtml(model.subtitle)}</p>
@@ -198,6 +204,14 @@ ${table}
 <script nonce="${escapeHtml(options.nonce)}">
 (function () {
   const vscode = acquireVsCodeApi();
+  const saved = document.body.getAttribute('data-state');
+  if (saved) {
+    try {
+      vscode.setState(JSON.parse(saved));
+    } catch (error) {
+      // Not restorable after a reload then; the page itself still works.
+    }
+  }
   function linkOf(event) {
     return event.target instanceof Element ? event.target.closest('[data-uri]') : null;
   }

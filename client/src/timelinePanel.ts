@@ -1,13 +1,16 @@
 /**
  * The "Livepatch Timeline" webview panel: shows the timeline of the last simulation run (one
  * panel, reused), and opens the source line of an event the user clicks — only lines the
- * timeline itself links to. Layout and page live in timelineModel.ts and timelineHtml.ts.
+ * timeline itself links to. Layout and page live in timelineModel.ts and timelineHtml.ts. The
+ * page saves the laid-out model (timelineState.ts), and `restore` (the panel serializer's) draws
+ * it again after a window reload.
  */
 import * as vscode from 'vscode';
 import type { RunSimulationResult } from '../../server/src/protocol/messages';
 import { newNonce, renderTimelineHtml, timelineTitle } from './timelineHtml';
 import { AllowedLocations, type OpenRequest } from './timelineMessages';
-import { buildTimeline, timelineLocations } from './timelineModel';
+import { buildTimeline, timelineLocations, type TimelineModel } from './timelineModel';
+import { restoreTimelineModel, timelineState, unrestorableTimeline } from './timelineState';
 
 export const timelineViewType = 'livepatch.timeline';
 
@@ -16,7 +19,7 @@ const mediaFolder = ['dist', 'media'];
 
 export class TimelinePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
-  private last: RunSimulationResult | undefined;
+  private last: TimelineModel | undefined;
   private allowed = new AllowedLocations([]);
 
   constructor(private readonly extensionUri: vscode.Uri) {}
@@ -26,40 +29,76 @@ export class TimelinePanel implements vscode.Disposable {
     return this.last !== undefined;
   }
 
+  private get media(): vscode.Uri {
+    return vscode.Uri.joinPath(this.extensionUri, ...mediaFolder);
+  }
+
   /** Shows a run's timeline, opening the panel beside the editor if it is not open. */
   show(result: RunSimulationResult): void {
-    this.last = result;
-    const media = vscode.Uri.joinPath(this.extensionUri, ...mediaFolder);
+    this.showModel(buildTimeline(result));
+  }
+
+  private showModel(model: TimelineModel): void {
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(
-        timelineViewType,
-        timelineTitle,
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-        { enableScripts: true, localResourceRoots: [media] },
+      this.adopt(
+        vscode.window.createWebviewPanel(
+          timelineViewType,
+          timelineTitle,
+          { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+          { enableScripts: true, localResourceRoots: [this.media] },
+        ),
       );
-      this.panel.onDidDispose(() => (this.panel = undefined));
-      this.panel.webview.onDidReceiveMessage((message: unknown) => {
-        const request = this.allowed.openRequestOf(message);
-        if (request) void this.open(request);
-      });
     } else {
       this.panel.reveal(undefined, true);
     }
-    const model = buildTimeline(result);
+    this.render(model);
+  }
+
+  /**
+   * The panel serializer's part: a timeline panel VS Code brings back after a window reload,
+   * drawn again from the state its page saved (or a note that it could not be, for a state
+   * from another version or one that is not a timeline).
+   */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    // One timeline panel: a second restored one (two windows' worth of state) replaces the first.
+    if (this.panel && this.panel !== panel) this.panel.dispose();
+    panel.webview.options = { enableScripts: true, localResourceRoots: [this.media] };
+    this.adopt(panel);
+    const model = restoreTimelineModel(state);
+    if (model) this.render(model);
+    else this.render(unrestorableTimeline(), false);
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+    panel.webview.onDidReceiveMessage((message: unknown) => {
+      const request = this.allowed.openRequestOf(message);
+      if (request) void this.open(request);
+    });
+  }
+
+  /** `remember`: whether "Show Simulation Timeline" shows this model again (not the note). */
+  private render(model: TimelineModel, remember = true): void {
+    if (!this.panel) return;
+    if (remember) this.last = model;
     this.allowed = new AllowedLocations(timelineLocations(model));
     const webview = this.panel.webview;
     webview.html = renderTimelineHtml(model, {
       cspSource: webview.cspSource,
       nonce: newNonce(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'timeline.css')).toString(),
-      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'codicon.css')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.media, 'timeline.css')).toString(),
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(this.media, 'codicon.css')).toString(),
+      state: timelineState(model),
     });
   }
 
   /** "Livepatch: Show Simulation Timeline": the last run again; false when there was none. */
   reopen(): boolean {
     if (!this.last) return false;
-    this.show(this.last);
+    this.showModel(this.last);
     return true;
   }
 

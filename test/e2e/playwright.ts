@@ -37,6 +37,7 @@ export interface Page {
   screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
   on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
   on(event: 'pageerror', listener: (error: Error) => void): void;
+  waitForEvent(event: 'load', options?: { timeout?: number }): Promise<unknown>;
 }
 
 export interface Browser {

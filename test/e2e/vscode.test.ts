@@ -2,8 +2,12 @@
  * End-to-end in a real VS Code: the packaged .vsix installed into code-server (VS Code 1.100 for
  * the browser, from the npm registry), opened in headless Chromium and driven through the UI with
  * playwright-core. It checks what a person sees: the diagnostic in the Problems view, a quick fix
- * from Ctrl+. that makes it go away, and "Livepatch: Run Simulation" from the command palette
- * writing the dmesg-form transcript to its Output channel and opening the timeline panel.
+ * from Ctrl+. that makes it go away, the activation time the extension logs in its Output
+ * channel, "Livepatch: Run Simulation" from the command palette (the generated default scenario,
+ * then a `.klpsim` of the workspace, each chosen in the scenario picker) writing the dmesg-form
+ * transcript to its Output channel, a simulation finding in the Problems view and the timeline
+ * panel; clicking a timeline event opens its source line, and the timeline comes back after
+ * "Developer: Reload Window".
  *
  * Needs test/e2e/setup.sh (chromium, code-server, playwright-core) and a built dist/; without the
  * first it skips with the reason (fails instead when KLP_E2E_REQUIRED=1, as in CI). Screenshots go
@@ -23,6 +27,12 @@ import { Workbench } from './workbench';
 const uiTimeout = 120_000;
 const fixtureFolder = join(repoRoot, 'test', 'fixtures', 'e2e', 'uptime-fix');
 const fixtureFile = 'livepatch-uptime.c';
+/** A module whose scenario leaks a shadow variable (SIM-SHADOW-LEAK at the allocation). */
+const scenarioFolder = join(repoRoot, 'test', 'fixtures', 'e2e', 'counter-leak');
+const scenarioFile = 'reader-count.klpsim';
+const scenarioModuleFile = 'livepatch-counter.c';
+/** The budget the issue sets for activation on this machine. */
+const activationBudgetMs = 500;
 const artifacts = join(repoRoot, 'test-artifacts');
 const missing = e2eMissing();
 /** Set by .ci/run after test/e2e/setup.sh: there a missing host is a failure, not a skip. */
@@ -36,6 +46,14 @@ function patchDeclarationPosition(): { line: number; column: number } {
   assert.ok(index >= 0, 'the fixture declares a struct klp_patch');
   const name = /klp_patch (\w+)/.exec(lines[index])!;
   return { line: index + 1, column: lines[index].indexOf(name[1]) + 1 };
+}
+
+/** The 1-based line of the fixture module's klp_shadow_alloc call: where the leak is reported. */
+function shadowAllocationLine(): number {
+  const lines = readFileSync(join(scenarioFolder, scenarioModuleFile), 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.includes('klp_shadow_alloc('));
+  assert.ok(index >= 0, 'the fixture allocates a shadow variable');
+  return index + 1;
 }
 
 /** Whether the manifest contributes the timeline command (the timeline panel exists). */
@@ -82,6 +100,7 @@ describe('the packaged extension in a real VS Code (code-server + Chromium)', { 
     work = mkdtempSync(join(tmpdir(), 'livepatch-e2e-'));
     workspace = join(work, 'workspace');
     cpSync(fixtureFolder, join(workspace, 'uptime-fix'), { recursive: true });
+    cpSync(scenarioFolder, join(workspace, 'counter-leak'), { recursive: true });
 
     let started = Date.now();
     const vsix = join(work, 'livepatch-workbench.vsix');
@@ -140,10 +159,28 @@ describe('the packaged extension in a real VS Code (code-server + Chromium)', { 
     });
   });
 
-  it('runs "Livepatch: Run Simulation" from the command palette: transcript in the Output view, timeline panel', async (t) => {
-    await step(t, '3-simulation', async () => {
-      await workbench.runCommand('Livepatch: Run Simulation', uiTimeout);
-      // With no .klpsim in the workspace the default scenario runs at once: load, disable, remove.
+  it('logs its activation time in its Output channel, under the budget', async (t) => {
+    await step(t, '3-activation', async () => {
+      await workbench.runCommand('Livepatch: Show Output', uiTimeout);
+      await workbench.waitForOutputLine('activated in', 'Livepatch Workbench activated in', uiTimeout);
+      const channel = await workbench.outputChannel(uiTimeout);
+      assert.equal(channel, 'Livepatch Workbench', 'the Output view shows the extension channel');
+      // The Output view draws spaces as no-break spaces.
+      const line = (await workbench.outputLine('Livepatch Workbench activated in').innerText({ timeout: uiTimeout })).replace(/\s+/g, ' ');
+      const match = /activated in (\d+) ms/.exec(line);
+      assert.ok(match, `the activation line reads "... activated in N ms": ${line}`);
+      const activationMs = Number(match[1]);
+      t.diagnostic(`extension activation (from its Output channel): ${activationMs} ms`);
+      assert.ok(activationMs < activationBudgetMs, `activation took ${activationMs} ms, the budget is ${activationBudgetMs} ms`);
+    });
+  });
+
+  it('runs "Livepatch: Run Simulation" from the command palette with the default scenario: transcript in the Output view, timeline panel', async (t) => {
+    await step(t, '4-simulation', async () => {
+      // With a .klpsim in the workspace the command asks; the generated default scenario loads
+      // every livepatch module of the workspace in series order, then disables and removes them.
+      const offered = await workbench.runCommandAndPick('Livepatch: Run Simulation', 'Default scenario', uiTimeout);
+      assert.ok(offered.some((row) => row.includes(scenarioFile)), `the picker offers the workspace's scenario: ${offered.join(' | ')}`);
       // The quick-fixed module (saved by the command) is accepted by the simulated kernel.
       await workbench.waitForOutputLine('livepatch:', "livepatch: enabling patch 'livepatch_uptime'", uiTimeout);
       await workbench.outputLine("livepatch: 'livepatch_uptime': patching complete").waitFor({ timeout: uiTimeout });
@@ -159,6 +196,55 @@ describe('the packaged extension in a real VS Code (code-server + Chromium)', { 
       }
       await workbench.screenshot('4-simulation');
     });
-    t.diagnostic(`whole end-to-end run so far (setup and three steps): ${seconds(Date.now() - suiteStarted)}`);
+  });
+
+  it('runs a .klpsim scenario picked in Run Simulation: its transcript in the Output view, its finding in the Problems view', async (t) => {
+    const line = shadowAllocationLine();
+    await step(t, '5-scenario', async () => {
+      await workbench.runCommandAndPick('Livepatch: Run Simulation', scenarioFile, uiTimeout);
+      await workbench.waitForOutputLine(scenarioFile, `Simulation: ${scenarioFile}`, uiTimeout);
+      // Only this scenario reads /proc/cmdline, twice: the second read counts two readers.
+      await workbench.waitForOutputLine('readers)', 'counted cmdline (2 readers)', uiTimeout);
+      await workbench.waitForOutputLine('SIM-SHADOW-LEAK', `${scenarioModuleFile}:${line}: warning: shadow variable`, uiTimeout);
+      await workbench.showProblems(uiTimeout);
+      const row = workbench.problems().filter({ hasText: 'SIM-SHADOW-LEAK' }).filter({ hasText: scenarioFile }).first();
+      await row.waitFor({ timeout: uiTimeout });
+      const text = (await row.innerText()).replace(/\s+/g, ' ');
+      assert.match(text, /is still allocated at the end of the scenario/);
+      assert.ok(text.includes(`[Ln ${line}, Col `), `the finding points at the klp_shadow_alloc line ${line}: ${text}`);
+      await workbench.screenshot('5-scenario-problems');
+    });
+  });
+
+  it('clicking a timeline event with a source location opens that line in the editor', async (t) => {
+    const line = shadowAllocationLine();
+    await step(t, '6-timeline-click', async () => {
+      await workbench.editorTab('Livepatch Timeline').waitFor({ timeout: uiTimeout });
+      await workbench.webviewText(scenarioFile).waitFor({ timeout: uiTimeout });
+      // The shadow variable's allocation (and the leak found at the end) link to the alloc line.
+      const event = workbench.webview(`[data-uri$="/${scenarioModuleFile}"][data-line="${line - 1}"]`).first();
+      await event.click({ timeout: uiTimeout });
+      await workbench.activeEditorTab(scenarioModuleFile).waitFor({ timeout: uiTimeout });
+      await workbench.cursorPosition().filter({ hasText: `Ln ${line},` }).waitFor({ timeout: uiTimeout });
+      await workbench.editorLine('klp_shadow_alloc(&readers_anchor').waitFor({ timeout: uiTimeout });
+      t.diagnostic(`status bar after the click: ${(await workbench.cursorPosition().innerText({ timeout: uiTimeout })).trim()}`);
+      await workbench.screenshot('6-timeline-click');
+    });
+  });
+
+  it('brings the timeline back after "Developer: Reload Window"', async (t) => {
+    await step(t, '7-reload', async () => {
+      const started = Date.now();
+      await workbench.reloadWindow(uiTimeout);
+      t.diagnostic(`reload to the workbench drawn again: ${seconds(Date.now() - started)}`);
+      await workbench.editorTab('Livepatch Timeline').waitFor({ timeout: uiTimeout });
+      t.diagnostic(`reload to the timeline tab: ${seconds(Date.now() - started)}`);
+      // Drawn from the state the page saved: the last run's scenario and its shadow variable lane.
+      await workbench.webviewText(scenarioFile).waitFor({ timeout: uiTimeout });
+      await workbench.webview('.lane-head.lane-shadow').first().waitFor({ timeout: uiTimeout });
+      t.diagnostic(`reload to the timeline drawn again: ${seconds(Date.now() - started)}`);
+      await workbench.screenshot('7-reloaded');
+    });
+    t.diagnostic(`whole end-to-end run (setup and seven steps): ${seconds(Date.now() - suiteStarted)}`);
   });
 });

@@ -21,6 +21,10 @@ const selectors = {
   outputLine: '.part.panel .output-view .view-line',
   editorLine: '.part.editor .monaco-editor .view-line',
   outputChannelPicker: '.part.panel select.monaco-select-box',
+  activeEditorTab: '.part.editor .tabs-container .tab.active',
+  cursorPosition: '.part.statusbar [id="status.editor.selection"]',
+  webviewHost: 'iframe.webview.ready',
+  webviewContent: 'iframe#active-frame',
 } as const;
 
 export class Workbench {
@@ -87,6 +91,33 @@ export class Workbench {
     await this.page.locator(selectors.quickInput).waitFor({ state: 'hidden', timeout });
   }
 
+  /**
+   * Runs a command that asks for a choice in a quick pick (Run Simulation's scenario picker) and
+   * picks the row containing `choice`. The palette's row and the picker's rows differ, so waiting
+   * for the choice's row is waiting for the picker.
+   */
+  async runCommandAndPick(title: string, choice: string, timeout: number): Promise<string[]> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator(selectors.quickInputBox);
+    await input.waitFor({ timeout });
+    await input.fill(`>${title}`);
+    await this.acceptRow(selectors.quickInputRow, title, timeout);
+    await this.page.locator(selectors.quickInputRow, { hasText: choice }).first().waitFor({ timeout });
+    const offered = await this.page.locator(selectors.quickInputRow).allInnerTexts();
+    await this.acceptRow(selectors.quickInputRow, choice, timeout);
+    await this.page.locator(selectors.quickInput).waitFor({ state: 'hidden', timeout });
+    return offered.map((row) => row.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Reloads the window ("Developer: Reload Window") and waits until the workbench is drawn again. */
+  async reloadWindow(timeout: number): Promise<void> {
+    // The reloaded page's load event, listened for before the reload can happen.
+    const loaded = this.page.waitForEvent('load', { timeout });
+    await this.runCommand('Developer: Reload Window', timeout);
+    await loaded;
+    await this.page.locator(selectors.workbench).waitFor({ timeout });
+  }
+
   /** The rows of the Problems view (file rows and problem rows). */
   problems(): Locator {
     return this.page.locator(selectors.problemsRow);
@@ -149,11 +180,26 @@ export class Workbench {
     return this.page.locator(selectors.editorTab, { hasText: title }).first();
   }
 
+  /** The active tab (of any editor group) titled `title`. */
+  activeEditorTab(title: string): Locator {
+    return this.page.locator(selectors.activeEditorTab, { hasText: title }).first();
+  }
+
+  /** The status bar's cursor position item ("Ln 31, Col 2"). */
+  cursorPosition(): Locator {
+    return this.page.locator(selectors.cursorPosition).first();
+  }
+
   /**
    * The content of the active webview panel: VS Code nests the extension's document in an
    * iframe (the webview host) inside an iframe (the active frame).
    */
   webviewText(text: string): Locator {
-    return this.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body', { hasText: text });
+    return this.webview('body', text);
+  }
+
+  /** Elements matching `selector` in the webview panel's own document. */
+  webview(selector: string, hasText?: string): Locator {
+    return this.page.frameLocator(selectors.webviewHost).frameLocator(selectors.webviewContent).locator(selector, hasText === undefined ? undefined : { hasText });
   }
 }

@@ -605,7 +605,7 @@ export class Analyzer {
     if (cached && cached.cacheKey === cacheKey) return cached;
     const factsOf = (paths: string[]) => paths.map((p) => this.source(p)?.facts()).filter((f): f is FileFacts => !!f);
     const module = assembleModule(
-      { name: group.name, nameSource: group.nameSource, files: factsOf(files), headers: factsOf(headers), layout: this.layoutSources(group, files, list?.list) },
+      { name: group.name, nameSource: group.nameSource, files: factsOf(files), headers: factsOf(headers), layout: this.layoutSources(group, files, list?.list, headers) },
       this.configuration(),
     );
     const entry = { cacheKey, module, headers, files };
@@ -614,7 +614,7 @@ export class Analyzer {
   }
 
   /** What a generated layout adds to the module's sources (markers, the fix's list, the target object). */
-  private layoutSources(group: ModuleGroup, files: string[], list: LayoutSources['patchedFuncs']): LayoutSources {
+  private layoutSources(group: ModuleGroup, files: string[], list: LayoutSources['patchedFuncs'], headers: string[]): LayoutSources {
     const markers: NonNullable<LayoutSources['markers']> = [];
     const relocations: NonNullable<LayoutSources['relocations']> = [];
     for (const path of files) {
@@ -623,6 +623,12 @@ export class Analyzer {
       const found = layoutFactsOf(path, text);
       markers.push(...found.markers);
       relocations.push(...found.relocations);
+    }
+    // Extracted code often declares what it uses in a local header: its relocation macros are
+    // the fix's too (templates are main files, so only relocations are taken from headers).
+    for (const path of headers) {
+      const text = this.source(path)?.text;
+      if (text?.includes('KLP_RELOC_SYMBOL')) relocations.push(...layoutFactsOf(path, text).relocations);
     }
     // kpatch and klp-build callbacks belong to the object the file is compiled into: the module a
     // kernel tree's Makefile builds it into, or vmlinux.

@@ -5,6 +5,7 @@
  */
 import type { ServerCapabilities } from 'vscode-languageserver';
 import type { Location } from '../../model/location';
+import { allPatches } from '../../model/moduleLayout';
 import type { LivepatchModule } from '../../model/types';
 import { LivepatchPatchesRequest, type MessageLocation, type TreePatch, type TreeShadowId } from '../../protocol/messages';
 import type { ServerContext } from '../context';
@@ -33,7 +34,8 @@ export function livepatchTree(modules: readonly LivepatchModule[], uriOf: (path:
   for (const module of modules) {
     if (!module.isLivepatch) continue;
     const ids = shadowIds(module, locate);
-    for (const patch of module.patches) {
+    // Generated patches (kpatch, klp-build) are livepatches too, located at what makes them.
+    for (const patch of allPatches(module)) {
       patches.push({
         module: module.name,
         variable: patch.variableName,

@@ -3,20 +3,19 @@
  * workspace symbols, references of id macros): every file of the workspace known to the
  * analyzer, the livepatch modules in series order, and the `.ko` file a scenario loads for each.
  *
- * The series order is the checks' (checks/series.ts); an `Analyzer` accessor for the orders it
- * found would spare `seriesOrders` from finding them again.
+ * The series orders are the analyzer's (`Analyzer.seriesOrders`: the setting, series files, the
+ * load order of the last simulated or open scenario), the same ones its checks use.
  *
  * The background diagnostics pass already tells the analyzer about every workspace file; when
  * it is switched off (or still walking) `ensureWorkspaceIndexed` does the same bounded walk once,
  * so a request never sees only the open files.
  */
 import { basename, dirname, join } from 'node:path';
-import { orderedModules, SeriesFiles, seriesFromSetting, type SeriesOrder } from '../../checks/series';
+import { orderedModules, type SeriesOrder } from '../../checks/series';
 import type { LivepatchModule } from '../../model/types';
 import type { ServerContext } from '../context';
 import { yieldToEventLoop } from '../diagnosticsPublisher';
 import { collectWorkspaceFiles } from '../workspaceFiles';
-import { resolveModelPath } from './configuration';
 
 const indexed = new WeakMap<ServerContext, { key: string; done: Promise<void> }>();
 
@@ -47,10 +46,10 @@ export function compareSeriesNames(a: string, b: string): number {
 }
 
 /**
- * The workspace's livepatch modules in series order: the order the checks use (the
- * `livepatch.series` setting, else a `livepatch.series` file near the modules, see
- * checks/series.ts) for the modules it lists, followed by the others in the natural order of
- * their names (then of their main files, for two modules of the same name in two folders).
+ * The workspace's livepatch modules in series order: the first of `orders` (the analyzer's, see
+ * `seriesOrders`) that lists any of them, for the modules it lists, followed by the others in
+ * the natural order of their names (then of their main files, for two modules of the same name
+ * in two folders).
  */
 export function livepatchModulesInSeries(modules: readonly LivepatchModule[], orders: readonly SeriesOrder[] = []): LivepatchModule[] {
   const natural = modules
@@ -64,17 +63,11 @@ export function livepatchModulesInSeries(modules: readonly LivepatchModule[], or
 }
 
 /**
- * The series orders in force for the workspace, found as the analyzer finds them for the checks
- * (setting entries that look like paths resolved as codeActions.ts resolves them).
+ * The series orders in force for the workspace: the analyzer's own (the ones its checks use),
+ * so the tree, the code lenses and the default scenario never disagree with the diagnostics.
  */
 export function seriesOrders(context: ServerContext): SeriesOrder[] {
-  const { series } = context.settings;
-  if (series.length > 0) {
-    const entries = series.map((entry) => (/[/\\]|\.c$|^~|\$\{/.test(entry.trim()) ? resolveModelPath(entry, context.workspaceFolders) : entry.trim()));
-    return [seriesFromSetting(entries)];
-  }
-  const folders = context.analyzer.modules().filter((module) => module.files.length > 0).map((module) => dirname(module.files[0]));
-  return new SeriesFiles().find((path) => context.analyzer.fs.readFile(path), folders);
+  return context.analyzer.seriesOrders();
 }
 
 /** The workspace's livepatch modules in series order (after the workspace was indexed). */
