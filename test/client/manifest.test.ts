@@ -52,6 +52,9 @@ describe('the manifest and the client', () => {
   it('activates on C and on scenarios, and serves .h files opened as C++', () => {
     assert.ok(manifest.activationEvents.includes('onLanguage:c'));
     assert.ok(manifest.activationEvents.includes('onLanguage:klpsim'));
+    // A distribution tree's list or a series file may be the first thing opened: no C file yet.
+    assert.ok(manifest.activationEvents.includes('workspaceContains:**/patched_funcs.csv'));
+    assert.ok(manifest.activationEvents.includes('workspaceContains:**/livepatch.series'));
     assert.match(clientSources, /language: 'cpp', pattern: '\*\*\/\*\.h'/);
     assert.match(clientSources, /language: 'klpsim'/);
   });
