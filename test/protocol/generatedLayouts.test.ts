@@ -6,14 +6,32 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Diagnostic, DocumentSymbol, SymbolInformation } from 'vscode-languageserver-protocol';
+import type { CodeLens, CompletionList, Diagnostic, DocumentSymbol, SymbolInformation } from 'vscode-languageserver-protocol';
 import { LivepatchPatchesRequest, type TreePatch } from '../../server/src/protocol/messages';
 import { LspTestClient, positionOf, repoRoot } from './lspClient';
 
 const layouts = join(repoRoot, 'test', 'fixtures', 'layouts');
 const skeletonCodes = ['LP-MODINFO-MISSING', 'LP-LICENSE', 'LP-ENABLE-MISSING', 'LP-ENABLE-OUTSIDE-INIT', 'LP-PATCH-MOD', 'LP-TERMINATOR'];
+
+/** The titles of the lenses of `uri`, by line. */
+async function lensesByLine(client: LspTestClient, uri: string): Promise<[number, string][]> {
+  const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+  return lenses.map((lens) => [lens.range.start.line, lens.command?.title ?? '']);
+}
+
+/** The `/sys/kernel/livepatch/<module>/<object>/patched` paths a scenario in `folder` is offered after `cat `. */
+async function patchedFileCompletions(client: LspTestClient, folder: string): Promise<string[]> {
+  const text = 'cat /sys/kernel/livepatch/';
+  const uri = await client.open(join(folder, 'typed.klpsim'), text, 'klpsim');
+  try {
+    const list = await client.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: text.length } });
+    return list.items.map((item) => item.label).filter((label) => label.endsWith('/patched')).sort();
+  } finally {
+    await client.close(uri);
+  }
+}
 
 function assertNoSkeletonFindings(diagnostics: Diagnostic[]): void {
   const codes = diagnostics.map((d) => String(d.code));
@@ -66,6 +84,15 @@ describe('kpatch modules in the language server', () => {
     const last = object!.children![1].range.end;
     assert.ok(patch.range.end.line >= last.line, 'the patch range holds its children');
   });
+
+  it('offers no simulation lens: kpatch-build makes the tables from a binary diff, not from these sources', async () => {
+    assert.deepEqual(await lensesByLine(client, uri), []);
+  });
+
+  it('completes the sysfs file of the object the generated patch patches', async () => {
+    // A single-file module is named after its C file.
+    assert.deepEqual(await patchedFileCompletions(client, fix), [`/sys/kernel/livepatch/${basename(uptime, '.c')}/vmlinux/patched`]);
+  });
 });
 
 describe('klp-build modules in the language server', () => {
@@ -97,6 +124,18 @@ describe('klp-build modules in the language server', () => {
         ['nf_conntrack', [['nf_conntrack_in', 'nf_conntrack_in', positionOf(text, '{\n\t\t.old_name = "nf_conntrack_in"')]]],
       ],
     );
+  });
+
+  it('offers "Simulate load" at the livepatch_external.h include, and no replace without another module', async () => {
+    const anchor = positionOf(text, '#include <linux/livepatch_external.h>').line;
+    assert.deepEqual(await lensesByLine(client, uri), [[anchor, 'Simulate load']]);
+  });
+
+  it('completes the sysfs files of the objects the descriptors name', async () => {
+    assert.deepEqual(await patchedFileCompletions(client, fix), [
+      '/sys/kernel/livepatch/livepatch_tcp_fix/nf_conntrack/patched',
+      '/sys/kernel/livepatch/livepatch_tcp_fix/vmlinux/patched',
+    ]);
   });
 
   it('finds the descriptors\' patched functions as workspace symbols', async () => {

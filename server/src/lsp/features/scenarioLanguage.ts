@@ -16,6 +16,7 @@ import {
   type ServerCapabilities,
 } from 'vscode-languageserver';
 import { versionAtLeast, type KernelVersion } from '../../kernel/types';
+import { allPatches } from '../../model/moduleLayout';
 import type { LivepatchModule } from '../../model/types';
 import { moduleByName, moduleForKo } from '../../sim/scenario/modules';
 import { parseScenario } from '../../sim/scenario/parse';
@@ -110,7 +111,7 @@ export function completionData(modules: readonly LivepatchModule[], folder: stri
     if (module.files.length === 0 || seen.has(module.name)) continue;
     seen.add(module.name);
     const objects = new Set<string>();
-    for (const patch of module.patches) {
+    for (const patch of allPatches(module)) {
       for (const object of patch.objects) {
         const name = object.isTerminator ? undefined : objectNameOf(object);
         if (name) objects.add(name);
