@@ -378,17 +378,22 @@ export function freePatch(sim: Simulator, patch: KlpPatch): void {
   sim.events.push({ kind: 'patch', time: sim.seconds(), action: 'freed', patch: patch.name });
 }
 
-/** klp_enable_patch(): returns 0 or a negative errno, printing what the kernel prints. */
-export function klpEnablePatch(sim: Simulator, address: number, module: SimModule): number {
-  const read = readPatch(sim, address, module);
-  if (typeof read === 'number') return read;
-  const patch = read;
+/** The patch at `address`, refused (-EINVAL) when its module lacks MODULE_INFO(livepatch, "Y"). */
+function readLivepatch(sim: Simulator, address: number, module: SimModule): KlpPatch | number {
+  const patch = readPatch(sim, address, module);
+  if (typeof patch === 'number') return patch;
   if (!module.isLivepatch) {
     sim.log.klp(KERN_ERR, `module ${module.name} is not marked as a livepatch module`);
     return EINVAL;
   }
-  const features = (sim.kernel.raw as { features?: { reliableStacktrace?: boolean } }).features;
-  if (features?.reliableStacktrace === false) {
+  return patch;
+}
+
+/** klp_enable_patch(): returns 0 or a negative errno, printing what the kernel prints. */
+export function klpEnablePatch(sim: Simulator, address: number, module: SimModule): number {
+  const patch = readLivepatch(sim, address, module);
+  if (typeof patch === 'number') return patch;
+  if (sim.kernel.features?.reliableStacktrace === false) {
     sim.log.klp(KERN_WARNING, "This architecture doesn't have support for the livepatch consistency model.");
     sim.log.klp(KERN_WARNING, 'The livepatch transition may never complete.');
   }
@@ -470,16 +475,10 @@ function registeredPatch(sim: Simulator, address: number): KlpPatch | undefined 
 /** klp_register_patch(): the checks and object initialization of 2.2/2.3, no transition. */
 export function klpRegisterPatch(sim: Simulator, address: number, module: SimModule): number {
   if (address && registeredPatch(sim, address)) return EINVAL;
-  const read = readPatch(sim, address, module);
-  if (typeof read === 'number') return read;
-  const patch = read;
-  if (!module.isLivepatch) {
-    sim.log.klp(KERN_ERR, `module ${module.name} is not marked as a livepatch module`);
-    return EINVAL;
-  }
+  const patch = readLivepatch(sim, address, module);
+  if (typeof patch === 'number') return patch;
   // Before 5.2 a kernel without reliable stack traces refused patches (errno unverified, 16.3).
-  const features = (sim.kernel.raw as { features?: { reliableStacktrace?: boolean } }).features;
-  if (features?.reliableStacktrace === false) {
+  if (sim.kernel.features?.reliableStacktrace === false) {
     sim.log.klp(KERN_ERR, "This architecture doesn't have support for the livepatch consistency model.");
     return ENOSYS;
   }

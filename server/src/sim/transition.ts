@@ -129,7 +129,7 @@ export class Transition {
   /** klp_try_complete_transition: one attempt over every task. */
   tryComplete(): void {
     if (this.done) return;
-    const reliable = (this.sim.kernel.raw as { features?: { reliableStacktrace?: boolean } }).features?.reliableStacktrace !== false;
+    const reliable = this.sim.kernel.features?.reliableStacktrace !== false;
     const forbidden = this.forbidden();
     let complete = true;
     // for_each_process_thread() first, then the idle task of every possible CPU (5.5).

@@ -16,7 +16,8 @@ function variant(changes: { version?: KernelVersion; features?: Record<string, b
   const base = defaultKernelModel();
   const copy = Object.assign(Object.create(Object.getPrototypeOf(base)) as KernelModel, base);
   if (changes.version) Object.assign(copy, { version: changes.version });
-  if (changes.features) Object.assign(copy, { raw: { ...base.raw, features: changes.features } });
+  // A loaded model has its features both typed and in the raw JSON; keep the copy the same.
+  if (changes.features) Object.assign(copy, { features: changes.features, raw: { ...base.raw, features: changes.features } });
   return copy;
 }
 

@@ -5,38 +5,32 @@
  */
 import { TextDocumentSyncKind, type ServerCapabilities } from 'vscode-languageserver';
 import type { ServerContext } from '../context';
+import { PathDebouncer } from '../debounce';
 
 export function register(context: ServerContext): ServerCapabilities {
-  const pending = new Map<string, NodeJS.Timeout>();
-  const cancelPending = (path: string) => {
-    clearTimeout(pending.get(path));
-    pending.delete(path);
-  };
+  const pending = new PathDebouncer(() => context.settings.diagnostics.debounceMs);
 
   context.documents.onDidOpen(
     context.safe('diagnostics on open', undefined, (document) => {
-      cancelPending(document.path);
+      pending.cancel(document.path);
       context.diagnostics.refreshWithModule(document.path);
     }),
   );
 
   context.documents.onDidChange((document) => {
-    cancelPending(document.path);
-    const timer = setTimeout(
+    pending.schedule(
+      document.path,
       context.safe('diagnostics after change', undefined, () => {
-        pending.delete(document.path);
         if (context.documents.isOpen(document.path)) context.diagnostics.refreshWithModule(document.path);
       }),
-      context.settings.diagnostics.debounceMs,
     );
-    pending.set(document.path, timer);
   });
 
   // A closed file is analysed from disk again: it keeps diagnostics only when the workspace pass
   // reports it, and the rest of its module now sees the saved text instead of the edited one.
   context.documents.onDidClose(
     context.safe('diagnostics on close', undefined, (document) => {
-      cancelPending(document.path);
+      pending.cancel(document.path);
       context.diagnostics.refreshWithModule(document.path);
     }),
   );
@@ -45,10 +39,7 @@ export function register(context: ServerContext): ServerCapabilities {
     context.safe('diagnostics after kernel model change', undefined, () => context.diagnostics.republishAll()),
   );
 
-  context.onShutdown(() => {
-    for (const timer of pending.values()) clearTimeout(timer);
-    pending.clear();
-  });
+  context.onShutdown(() => pending.dispose());
 
   return { textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental } };
 }

@@ -21,6 +21,7 @@ import type { LivepatchModule } from '../../model/types';
 import { moduleByName, moduleForKo } from '../../sim/scenario/modules';
 import { parseScenario } from '../../sim/scenario/parse';
 import type { ServerContext } from '../context';
+import { PathDebouncer } from '../debounce';
 import type { OpenDocument } from '../documents';
 import { diagnosticSource } from '../convert';
 import { lineText, objectNameOf } from '../livepatchAt';
@@ -306,7 +307,7 @@ export async function completeScenario(context: ServerContext, open: OpenDocumen
 // ---- Registration -----------------------------------------------------------------------------
 
 export function register(context: ServerContext): ServerCapabilities {
-  const pending = new Map<string, NodeJS.Timeout>();
+  const pending = new PathDebouncer(() => context.settings.diagnostics.debounceMs);
 
   const publish = context.safe('scenario diagnostics', undefined, (document: OpenDocument) => {
     if (!context.documents.getScenario(document.path)) return;
@@ -319,23 +320,12 @@ export function register(context: ServerContext): ServerCapabilities {
 
   context.documents.onDidOpenScenario((document) => void publish(document));
   context.documents.onDidChangeScenario((document) => {
-    clearTimeout(pending.get(document.path));
-    pending.set(
-      document.path,
-      setTimeout(() => {
-        pending.delete(document.path);
-        void publish(document);
-      }, context.settings.diagnostics.debounceMs),
-    );
+    pending.schedule(document.path, () => void publish(document));
   });
   context.documents.onDidCloseScenario((document) => {
-    clearTimeout(pending.get(document.path));
-    pending.delete(document.path);
+    pending.cancel(document.path);
     void context.connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
-  context.onShutdown(() => {
-    for (const timer of pending.values()) clearTimeout(timer);
-    pending.clear();
-  });
+  context.onShutdown(() => pending.dispose());
   return {};
 }

@@ -11,6 +11,7 @@ import { seriesFromScenario, type ScenarioLoad, type SeriesOrder } from '../../c
 import { moduleByName, moduleForKo } from '../../sim/scenario/modules';
 import { parseScenario } from '../../sim/scenario/parse';
 import type { ServerContext } from '../context';
+import { PathDebouncer } from '../debounce';
 import type { OpenDocument } from '../documents';
 
 /**
@@ -59,7 +60,7 @@ export function register(context: ServerContext): ServerCapabilities {
   let active: Active | undefined;
   /** Open scenarios, oldest first: when the active one closes, the newest remaining one takes over. */
   const open = new Map<string, OpenDocument>();
-  const pending = new Map<string, NodeJS.Timeout>();
+  const pending = new PathDebouncer(() => context.settings.diagnostics.debounceMs);
 
   const apply = (next: Active | undefined, order: SeriesOrder | undefined) => {
     active = next;
@@ -91,20 +92,12 @@ export function register(context: ServerContext): ServerCapabilities {
   });
 
   context.documents.onDidChangeScenario((document) => {
-    clearTimeout(pending.get(document.path));
-    pending.set(
-      document.path,
-      setTimeout(() => {
-        pending.delete(document.path);
-        void useDocument(document);
-      }, context.settings.diagnostics.debounceMs),
-    );
+    pending.schedule(document.path, () => void useDocument(document));
   });
 
   context.documents.onDidCloseScenario(
     context.safe('scenario series order on close', undefined, (document: OpenDocument) => {
-      clearTimeout(pending.get(document.path));
-      pending.delete(document.path);
+      pending.cancel(document.path);
       open.delete(document.path);
       if (active?.path !== document.path || active.simulated) return;
       const newest = [...open.values()].pop();
@@ -113,9 +106,6 @@ export function register(context: ServerContext): ServerCapabilities {
     }),
   );
 
-  context.onShutdown(() => {
-    for (const timer of pending.values()) clearTimeout(timer);
-    pending.clear();
-  });
+  context.onShutdown(() => pending.dispose());
   return {};
 }
