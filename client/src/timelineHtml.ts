@@ -231,6 +231,8 @@ ${table}
     event.preventDefault();
     open(element);
   });
+  // Clicks before this point would find no listener: tests (and nothing else) wait for it.
+  document.body.setAttribute('data-ready', 'true');
 })();
 </script>
 </body>
