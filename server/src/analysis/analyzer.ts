@@ -97,6 +97,8 @@ interface WorkspaceModels {
   generation: number;
   groups: ModuleGroup[];
   models: ModelEntry[];
+  /** The models' modules, one array per workspace state: checks memoize per array (series guesses). */
+  modules: LivepatchModule[];
   /** The cache keys of all models: a module's findings depend on every module (cross-module checks). */
   key: string;
   /** Groups each C file belongs to. */
@@ -411,6 +413,7 @@ export class Analyzer {
     // While this thread waits for workers, it assembles the modules it can already: a C file no
     // build file claims and that includes no local header is a module of its own, complete.
     const assembleAhead: string[] = [];
+    const fixesAhead: string[] = [];
     const idle = (index: number) => pool !== undefined && index < total && !arrived[index];
 
     let added = 0;
@@ -429,6 +432,8 @@ export class Analyzer {
           this.setSource(path, SourceFile.fromFacts(path, outcome.text, outcome.parsed));
           added++;
           if (isC(path) && outcome.parsed.facts.includes.every((i) => i.system)) assembleAhead.push(path);
+          // The last file of a folder in the batch's order: its fix module (if it is one) is complete.
+          if (index + 1 === total || dirname(sources[index + 1]) !== dirname(path)) fixesAhead.push(dirname(path));
         }
       } else if (outcome.kind === 'missing') {
         this.removeFile(path);
@@ -448,6 +453,7 @@ export class Analyzer {
       }
       onProgress?.(index + 1, total);
       while (assembleAhead.length > 0 && idle(index + 1)) this.assembleAhead(assembleAhead.shift()!);
+      while (fixesAhead.length > 0 && idle(index + 1)) this.assembleFixAhead(fixesAhead.shift()!);
       // Results that arrived together are taken without a turn of the event loop in between: give one now and then.
       if (Date.now() - lastYield > 10) {
         await yieldToEventLoop();
@@ -457,9 +463,32 @@ export class Analyzer {
     return { added, cancelled: signal?.aborted === true };
   }
 
+  /** The template (the file with markers) is a fix module's main file; the rest in name order. */
+  private sortFixFiles(files: string[]): void {
+    const isTemplate = (path: string) => this.sources.get(path)?.text.includes('@@') === true;
+    files.sort((a, b) => Number(isTemplate(b)) - Number(isTemplate(a)) || (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /**
+   * Assembles (and caches) a fix folder's module, as groups() will make it, once its files have
+   * come in: the model is ready when the module is asked for. A file of the folder that comes
+   * later changes the model's key, and the model is assembled again then: never wrong, at worst
+   * done twice.
+   */
+  private assembleFixAhead(folder: string): void {
+    if (this.kbuild.has(folder) || !this.patchedFuncs.probe(folder)) return;
+    const prefix = folder.endsWith('/') ? folder : `${folder}/`;
+    const files: string[] = [];
+    for (const path of this.sources.keys()) if (path.startsWith(prefix) && isC(path) && path.indexOf('/', prefix.length) < 0) files.push(path);
+    if (files.length === 0) return;
+    this.sortFixFiles(files);
+    this.modelOf({ key: `${folder}::fix`, name: fixModuleName(folder), nameSource: 'kbuild', files, fixFolder: folder });
+  }
+
   /** Assembles (and caches) the model of a C file that is a module of its own, before it is asked for. */
   private assembleAhead(path: string): void {
-    if (!this.sources.has(path) || this.claimedByKbuild(path)) return;
+    // A fix folder's files form one module with its list: a model of the file alone is waste.
+    if (!this.sources.has(path) || this.claimedByKbuild(path) || this.patchedFuncs.probe(dirname(path))) return;
     this.modelOf(fileGroup(path));
   }
 
@@ -531,9 +560,7 @@ export class Analyzer {
       }
       groups.push(fileGroup(path));
     }
-    // The template (the file with markers) is the main file; the rest in name order.
-    const isTemplate = (path: string) => this.sources.get(path)?.text.includes('@@') === true;
-    for (const fix of fixes.values()) fix.files.sort((a, b) => Number(isTemplate(b)) - Number(isTemplate(a)) || (a < b ? -1 : a > b ? 1 : 0));
+    for (const fix of fixes.values()) this.sortFixFiles(fix.files);
     this.groupsCache = groups;
     this.seriesFiles.forget();
     this.seriesGeneration++;
@@ -589,7 +616,7 @@ export class Analyzer {
       }
     }
     const modelOf = new Map(groups.map((g, i) => [g, models[i]]));
-    const workspace = { generation, groups, models, key: models.map((m) => m.cacheKey).join(';'), groupsOf, modelOf };
+    const workspace = { generation, groups, models, modules: models.map((m) => m.module), key: models.map((m) => m.cacheKey).join(';'), groupsOf, modelOf };
     this.workspaceCache = workspace;
     return workspace;
   }
@@ -661,7 +688,7 @@ export class Analyzer {
    */
   private analyzeGroup(group: ModuleGroup): ModuleResult {
     const workspace = this.workspaceModels();
-    const { groups, models } = workspace;
+    const { groups, modules } = workspace;
     const own = workspace.modelOf.get(group) ?? this.modelOf(group);
     // Every group of one workspace state sees the same orders: find and key them once, not once
     // per module (a distribution tree has hundreds).
@@ -677,7 +704,7 @@ export class Analyzer {
     for (const path of [...own.files, ...own.headers]) findings.push(...this.syntaxFindings(path));
     try {
       const textOf = (path: string) => this.sources.get(path)?.text;
-      findings.push(...runChecks(own.module, { kernel: this.kernel, modules: models.map((m) => m.module), series, policy: this.policy, textOf, log: this.log }));
+      findings.push(...runChecks(own.module, { kernel: this.kernel, modules, series, policy: this.policy, textOf, log: this.log }));
     } catch (error) {
       this.log(`checks failed for module ${own.module.name}: ${(error as Error).stack ?? error}`);
     }

@@ -165,9 +165,14 @@ export function seriesKey(orders: readonly SeriesOrder[] | undefined): string {
   return (orders ?? []).map((order) => `${order.source}=${order.entries.map((entry) => entry.path ?? entry.text).join(',')}`).join(';');
 }
 
+const cumulativeCache = new WeakMap<LivepatchModule, boolean>();
+
 export function isCumulative(module: LivepatchModule): boolean {
+  // Asked for every pair of modules when no series gives the order: once per model.
+  let cumulative = cumulativeCache.get(module);
   // klp-build's generated patch replaces by default (layouts/assembleLayout.ts).
-  return allPatches(module).some((patch) => patch.replace?.value === true);
+  if (cumulative === undefined) cumulativeCache.set(module, (cumulative = allPatches(module).some((patch) => patch.replace?.value === true)));
+  return cumulative;
 }
 
 export interface Predecessor {
@@ -218,11 +223,48 @@ function computeInstalledBefore(module: LivepatchModule, ctx: CheckContext): Pre
   }
   const candidates = otherLivepatches(module, ctx);
   if (candidates.length > maxGuessedCandidates) return [];
-  const possible = candidates.filter((other) => cachedGuessOrder(module, other) >= 0);
+  const orders = guessMatrix(ctx.modules);
+  const possible = candidates.filter((other) => orders.order(module, other) >= 0);
+  const cumulative = possible.filter(isCumulative);
   // A candidate evidently older than a cumulative one was replaced by it before this one loaded.
   return possible
-    .filter((older) => !possible.some((newer) => newer !== older && isCumulative(newer) && cachedGuessOrder(older, newer) < 0))
+    .filter((older) => !cumulative.some((newer) => newer !== older && orders.order(older, newer) < 0))
     .map((other) => ({ module: other, basis: 'guess' }));
+}
+
+/**
+ * Pair guesses of one workspace state in a dense table: every module asks about every other one
+ * (and each pair of its candidates), which through the nested weak maps cost more than the
+ * guesses themselves on a tree of a hundred fixes.
+ */
+class GuessMatrix {
+  private readonly index = new Map<LivepatchModule, number>();
+  /** 2: not guessed yet; otherwise guessOrder's sign. */
+  private readonly orders: Int8Array;
+  constructor(modules: readonly LivepatchModule[]) {
+    modules.forEach((module, i) => this.index.set(module, i));
+    this.orders = new Int8Array(modules.length * modules.length).fill(2);
+  }
+  order(a: LivepatchModule, b: LivepatchModule): number {
+    const i = this.index.get(a);
+    const j = this.index.get(b);
+    if (i === undefined || j === undefined) return cachedGuessOrder(a, b);
+    const cell = i * this.index.size + j;
+    let order = this.orders[cell];
+    if (order === 2) this.orders[cell] = order = Math.sign(cachedGuessOrder(a, b));
+    return order;
+  }
+}
+
+const guessMatrices = new WeakMap<readonly LivepatchModule[], GuessMatrix>();
+/** Above this many modules the table would be too big; the weak maps answer alone. */
+const maxMatrixModules = 2048;
+
+function guessMatrix(modules: readonly LivepatchModule[]): { order(a: LivepatchModule, b: LivepatchModule): number } {
+  if (modules.length > maxMatrixModules) return { order: cachedGuessOrder };
+  let matrix = guessMatrices.get(modules);
+  if (!matrix) guessMatrices.set(modules, (matrix = new GuessMatrix(modules)));
+  return matrix;
 }
 
 /**
@@ -296,10 +338,24 @@ function compatibleAfter(earlier: LivepatchModule, later: LivepatchModule): bool
 
 /** Numbers in a name when the rest of two names agrees: lp_v2 / lp_v10 → [2] / [10]. */
 function nameNumbers(a: string, b: string): [number[], number[]] | undefined {
-  const shape = (name: string) => name.replace(/\d+/g, '#');
-  if (a === b || shape(a) !== shape(b)) return undefined;
-  const numbers = (name: string) => (name.match(/\d+/g) ?? []).map(Number);
-  return [numbers(a), numbers(b)];
+  if (a === b) return undefined;
+  const first = nameShape(a);
+  const second = nameShape(b);
+  if (first.shape !== second.shape) return undefined;
+  return [first.numbers, second.numbers];
+}
+
+const nameShapes = new Map<string, { shape: string; numbers: number[] }>();
+
+/** A name with its numbers taken out, and the numbers: computed once per name, not per pair. */
+function nameShape(name: string): { shape: string; numbers: number[] } {
+  let found = nameShapes.get(name);
+  if (!found) {
+    // Names come from the workspace: bounded, but a long-lived server sees many over time.
+    if (nameShapes.size > 10_000) nameShapes.clear();
+    nameShapes.set(name, (found = { shape: name.replace(/\d+/g, '#'), numbers: (name.match(/\d+/g) ?? []).map(Number) }));
+  }
+  return found;
 }
 
 /**
@@ -321,9 +377,15 @@ export function guessOrder(a: LivepatchModule, b: LivepatchModule): number {
     byVersion = sign;
   }
   if (byVersion !== 0) return byVersion;
+  // Two modules without states are compatible either way: only their names can tell.
+  if (aStates.size === 0 && bStates.size === 0) return byName(a, b);
   const aAfterB = compatibleAfter(b, a);
   const bAfterA = compatibleAfter(a, b);
   if (aAfterB !== bAfterA) return aAfterB ? 1 : -1;
+  return byName(a, b);
+}
+
+function byName(a: LivepatchModule, b: LivepatchModule): number {
   const numbers = nameNumbers(a.name, b.name);
   if (numbers)
     for (let index = 0; index < Math.min(numbers[0].length, numbers[1].length); index++)

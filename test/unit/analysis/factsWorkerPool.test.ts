@@ -173,6 +173,22 @@ describe('Analyzer.addFiles', () => {
     for (const path of sources) assert.equal(pooled.textOf(path), oneByOne.textOf(path));
   });
 
+  it('a distribution tree in a batch (fix modules assembled while workers parse) gives the findings and models of one thread', async () => {
+    const tree = join(fixturesRoot, 'layouts', 'distribution');
+    const paths = readdirSync(tree)
+      .flatMap((fix) => readdirSync(join(tree, fix)).map((name) => join(tree, fix, name)))
+      .filter((path) => statSync(path).isFile());
+    assert.ok(paths.some((path) => path.endsWith('patched_funcs.csv')) && paths.filter((path) => path.endsWith('.c')).length >= 6, 'fix folders with a list and C files');
+    const oneThread = await analyzer(diskFs, 0);
+    await oneThread.addFiles(paths);
+    const pooled = await analyzer(diskFs, 2);
+    await pooled.addFiles(paths);
+    const fixModules = pooled.modules().filter((m) => m.isLivepatch);
+    assert.equal(fixModules.length, readdirSync(tree).length, 'one livepatch module per fix folder');
+    assert.deepStrictEqual(pooled.modules().map((m) => m.name), oneThread.modules().map((m) => m.name));
+    assert.deepStrictEqual(findingsOf(pooled, paths), findingsOf(oneThread, paths));
+  });
+
   it('an unparsable file in the batch is reported and the rest is analysed', async () => {
     const files = new Map([...corpus.slice(0, 4).map((f): [string, string] => [f.path, f.text]), [binary.path, binary.text]]);
     const pooled = await analyzer(memoryFs(files), 2);
