@@ -389,8 +389,9 @@ export class Analyzer {
     const pool = usePool ? this.pool : undefined;
 
     type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: ParsedFacts; epoch: number | undefined } | { kind: 'here' };
-    // Files are read from disk as workers become free (a few ahead), never all at once.
-    const window = pool ? pool.size * 4 : 0;
+    // Files are read from disk as workers become free (a few ahead), never all at once; enough
+    // ahead to fill every worker's queue (factsWorkerPool.ts sends up to 8 small files ahead).
+    const window = pool ? pool.size * 10 : 0;
     const outcomes: Promise<Outcome>[] = [];
     const arrived: boolean[] = [];
     const launch = (index: number) => {

@@ -55,8 +55,14 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Files sent ahead to each worker, so it never waits for the main thread between two files. */
-const maxInFlightPerWorker = 2;
+/**
+ * Files sent ahead to each worker, so it never waits for the main thread between two files: small
+ * files (a distribution tree's are a few KiB, parsed in well under a millisecond) need several
+ * queued, or the worker idles while this thread is busy elsewhere. Capped in bytes too, so a crash
+ * or a timeout sends back little work, and big files do not pile up in one worker's queue.
+ */
+const maxInFlightPerWorker = 8;
+const maxInFlightBytesPerWorker = 128 * 1024;
 
 export function defaultPoolSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -286,10 +292,12 @@ export class FactsWorkerPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!slot.ready || slot.dead) continue;
-      while (slot.inFlight.length < maxInFlightPerWorker) {
+      let bytes = slot.inFlight.reduce((sum, t) => sum + t.text.length, 0);
+      while (slot.inFlight.length < maxInFlightPerWorker && (slot.inFlight.length === 0 || bytes < maxInFlightBytesPerWorker)) {
         const task = this.nextTask();
         if (!task) break;
         slot.inFlight.push(task);
+        bytes += task.text.length;
         const request: FactsRequest = { id: task.id, path: task.path, text: task.text };
         slot.worker.postMessage(request);
         if (slot.inFlight.length === 1) this.armTimer(slot);
