@@ -224,6 +224,12 @@ ${table}
     const element = linkOf(event);
     if (element) open(element);
   });
+  // A mouse press on an event does not focus the page: VS Code learns of a webview's focus by
+  // polling, and a focus it learned of after the clicked line's editor had opened made the
+  // timeline's group active again (the line shown, but the timeline the active editor).
+  document.addEventListener('mousedown', function (event) {
+    if (linkOf(event)) event.preventDefault();
+  });
   document.addEventListener('keydown', function (event) {
     if (event.key !== 'Enter' && event.key !== ' ') return;
     const element = linkOf(event);

@@ -268,6 +268,16 @@ describe('the timeline picture', { skip }, () => {
     assert.equal(allowed.openRequestOf({ command: 'open', uri: 'file:///etc/passwd', line: 0 }), undefined);
   });
 
+  it('marks itself ready once its listeners are attached, and a press on an event does not take the focus', async () => {
+    assert.equal(await page.getAttribute('body', 'data-ready'), 'true');
+    // VS Code polls a webview's focus: a page that took it on the press could make the timeline
+    // the active editor again after the clicked line's editor opened.
+    const pressed = (selector: string) =>
+      inPage<boolean>(page, `(() => { const e = new MouseEvent('mousedown', { bubbles: true, cancelable: true }); document.querySelector(${JSON.stringify(selector)}).dispatchEvent(e); return e.defaultPrevented; })()`);
+    assert.equal(await pressed('.mark.type-shadow-alloc.linked'), true, 'a press on a linked event is cancelled');
+    assert.equal(await pressed('th.lane-head'), false, 'a press elsewhere is left alone');
+  });
+
   it('saves screenshots in a dark and a light theme', async () => {
     mkdirSync(artifacts, { recursive: true });
     // What a panel of this size shows, scrolled to the stalled transition ...

@@ -22,6 +22,7 @@ export interface Locator {
   allInnerTexts(): Promise<string[]>;
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
   count(): Promise<number>;
+  isVisible(): Promise<boolean>;
 }
 
 export interface FrameLocator {
