@@ -15,13 +15,13 @@ import type { FileFacts } from '../model/fileFacts';
 import type { Range } from '../model/location';
 import type { LivepatchModule } from '../model/types';
 import type { ConfigurationFacts } from '../preprocess/conditionals';
-import { SourceFile, type ParsedFacts } from '../parser/sourceFile';
+import { SourceFile } from '../parser/sourceFile';
 import { loadCLanguage, newCParser } from '../parser/treeSitter';
-import { defaultPoolSize, FactsWorkerPool, PoolUnavailableError } from './factsWorkerPool';
+import { defaultPoolSize, FactsWorkerPool, PoolUnavailableError, type PooledFacts } from './factsWorkerPool';
 import { isKbuildFile, parseKbuild, type KbuildModule } from './kbuild';
 import type { LayoutSources } from '../layouts/assembleLayout';
 import { parsePatchedFuncs } from '../layouts/patchedFuncsCsv';
-import { fixModuleName, isPatchedFuncsFile, layoutFactsOf, PatchedFuncsFiles } from '../layouts/workspace';
+import { fixModuleName, isPatchedFuncsFile, layoutFactsOf, mayHoldLayoutFacts, PatchedFuncsFiles, type LayoutFacts } from '../layouts/workspace';
 
 export interface FileSystemHost {
   readFile(path: string): string | undefined;
@@ -136,6 +136,8 @@ export class Analyzer {
   private readonly kbuild = new Map<string, KbuildModule[]>();
   /** Folders whose Kbuild/Makefile was looked for on disk. */
   private readonly probedFolders = new Set<string>();
+  /** Layout facts by path, for the source version they were read from (layoutFactsOf). */
+  private readonly layoutFacts = new Map<string, { version: number; facts: LayoutFacts | undefined }>();
   private readonly results = new Map<string, ModuleResult>();
   private readonly models = new Map<string, ModelEntry>();
   private groupsCache: ModuleGroup[] | undefined;
@@ -275,8 +277,13 @@ export class Analyzer {
   private probeBuildFiles(folder: string): void {
     if (this.probedFolders.has(folder) || this.kbuild.has(folder)) return;
     this.probedFolders.add(folder);
-    if (this.patchedFuncs.probe(folder)) this.groupsCache = undefined;
+    // One listing says which build files exist: most folders have none, and a read that fails
+    // costs an error object each. An empty listing (a host that cannot list) falls back to reads.
+    const entries = this.fs.listFolder(folder);
+    const listed = entries.length > 0 ? new Set(entries.filter((e) => !e.isDirectory).map((e) => e.name)) : undefined;
+    if (this.patchedFuncs.probe(folder, listed)) this.groupsCache = undefined;
     for (const name of ['Kbuild', 'Makefile']) {
+      if (listed && !listed.has(name)) continue;
       const text = this.fs.readFile(join(folder, name));
       if (text !== undefined) {
         this.setKbuild(join(folder, name), text);
@@ -388,7 +395,7 @@ export class Analyzer {
     if (usePool) this.pool ??= new FactsWorkerPool({ size: this.workers, log: (message) => this.log(message) });
     const pool = usePool ? this.pool : undefined;
 
-    type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: ParsedFacts; epoch: number | undefined } | { kind: 'here' };
+    type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: PooledFacts; epoch: number | undefined } | { kind: 'here' };
     // Files are read from disk as workers become free (a few ahead), never all at once; enough
     // ahead to fill every worker's queue (factsWorkerPool.ts sends up to 8 small files ahead).
     const window = pool ? pool.size * 10 : 0;
@@ -430,7 +437,9 @@ export class Analyzer {
       if (outcome.kind === 'facts') {
         // Something newer happened to the file meanwhile (opened, changed on disk): keep that.
         if (this.pathEpochs.get(path) === outcome.epoch && !this.openPaths.has(path)) {
-          this.setSource(path, SourceFile.fromFacts(path, outcome.text, outcome.parsed));
+          const source = SourceFile.fromFacts(path, outcome.text, outcome.parsed);
+          this.setSource(path, source);
+          this.layoutFacts.set(path, { version: source.version, facts: outcome.parsed.layout });
           added++;
           if (isC(path) && outcome.parsed.facts.includes.every((i) => i.system)) assembleAhead.push(path);
           // The last file of a folder in the batch's order: its fix module (if it is one) is complete.
@@ -478,9 +487,16 @@ export class Analyzer {
    */
   private assembleFixAhead(folder: string): void {
     if (this.kbuild.has(folder) || !this.patchedFuncs.probe(folder)) return;
-    const prefix = folder.endsWith('/') ? folder : `${folder}/`;
-    const files: string[] = [];
-    for (const path of this.sources.keys()) if (path.startsWith(prefix) && isC(path) && path.indexOf('/', prefix.length) < 0) files.push(path);
+    // The folder's listing names its files without a walk over every source of the workspace; a
+    // source that is not on disk (yet) only makes groups() assemble the module once more.
+    let files = this.fs
+      .listFolder(folder)
+      .map((entry) => join(folder, entry.name))
+      .filter((path) => isC(path) && this.sources.has(path));
+    if (files.length === 0) {
+      const prefix = folder.endsWith('/') ? folder : `${folder}/`;
+      files = [...this.sources.keys()].filter((path) => path.startsWith(prefix) && isC(path) && path.indexOf('/', prefix.length) < 0);
+    }
     if (files.length === 0) return;
     this.sortFixFiles(files);
     this.modelOf({ key: `${folder}::fix`, name: fixModuleName(folder), nameSource: 'kbuild', files, fixFolder: folder });
@@ -504,6 +520,7 @@ export class Analyzer {
     path = resolve(path);
     this.changed(path);
     this.sources.get(path)?.dispose();
+    this.layoutFacts.delete(path);
     if (this.sources.delete(path) || (isKbuildFile(basename(path)) && this.kbuild.delete(dirname(path)))) this.groupsCache = undefined;
     if (isPatchedFuncsFile(path) && this.patchedFuncs.delete(path)) this.groupsCache = undefined;
   }
@@ -641,22 +658,35 @@ export class Analyzer {
     return entry;
   }
 
+  /**
+   * A source's template markers and relocation macros, for its current version: scanned by the
+   * worker that read the file when there was one, here otherwise.
+   */
+  private layoutFactsOf(path: string): LayoutFacts | undefined {
+    const source = this.source(path);
+    if (!source) return undefined;
+    const cached = this.layoutFacts.get(path);
+    if (cached && cached.version === source.version) return cached.facts;
+    const facts = mayHoldLayoutFacts(source.text) ? layoutFactsOf(path, source.text) : undefined;
+    this.layoutFacts.set(path, { version: source.version, facts });
+    return facts;
+  }
+
   /** What a generated layout adds to the module's sources (markers, the fix's list, the target object). */
   private layoutSources(group: ModuleGroup, files: string[], list: LayoutSources['patchedFuncs'], headers: string[]): LayoutSources {
     const markers: NonNullable<LayoutSources['markers']> = [];
     const relocations: NonNullable<LayoutSources['relocations']> = [];
     for (const path of files) {
-      const text = this.sources.get(path)?.text;
-      if (!text || (!text.includes('@@') && !text.includes('KLP_RELOC_SYMBOL'))) continue;
-      const found = layoutFactsOf(path, text);
+      const found = this.layoutFactsOf(path);
+      if (!found) continue;
       markers.push(...found.markers);
       relocations.push(...found.relocations);
     }
     // Extracted code often declares what it uses in a local header: its relocation macros are
     // the fix's too (templates are main files, so only relocations are taken from headers).
     for (const path of headers) {
-      const text = this.source(path)?.text;
-      if (text?.includes('KLP_RELOC_SYMBOL')) relocations.push(...layoutFactsOf(path, text).relocations);
+      const found = this.layoutFactsOf(path);
+      if (found) relocations.push(...found.relocations);
     }
     // kpatch and klp-build callbacks belong to the object the file is compiled into: the module a
     // kernel tree's Makefile builds it into, or vmlinux.

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setQueryErrorLogger } from '../parser/queries';
 import { parseFileFacts } from '../parser/sourceFile';
 import { loadCLanguage, newCParser, type CompiledWasm } from '../parser/treeSitter';
+import { layoutFactsOf, mayHoldLayoutFacts, type LayoutFacts } from '../layouts/workspace';
 import { encodeFacts, type EncodedFacts } from './factsCodec';
 
 export interface FactsRequest {
@@ -22,7 +23,8 @@ export type FactsReply =
   | { kind: 'ready' }
   /** Loading failed: this worker cannot help. */
   | { kind: 'fatal'; message: string }
-  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined }
+  /** `layout`: the file's template markers and relocation macros, when it has any (scanned here, off the main thread). */
+  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined; layout?: LayoutFacts }
   /** Extraction threw: the main thread reads this file itself. */
   | { kind: 'failed'; id: number; message: string }
   | { kind: 'log'; message: string };
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
     try {
       const parsed = parseFileFacts(ready, path, text);
       const { encoded, transfer } = encodeFacts(parsed.facts);
-      reply({ kind: 'facts', id, encoded, unparsable: parsed.unparsable }, transfer);
+      const layout = mayHoldLayoutFacts(text) ? layoutFactsOf(path, text) : undefined;
+      reply({ kind: 'facts', id, encoded, unparsable: parsed.unparsable, ...(layout ? { layout } : {}) }, transfer);
     } catch (error) {
       reply({ kind: 'failed', id, message: (error as Error).stack ?? String(error) });
     }

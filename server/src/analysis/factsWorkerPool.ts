@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { emptyFacts } from '../model/fileFacts';
+import type { LayoutFacts } from '../layouts/workspace';
 import type { ParsedFacts } from '../parser/sourceFile';
 import { compiledWasm } from '../parser/treeSitter';
 import { decodeFacts } from './factsCodec';
@@ -35,13 +36,18 @@ export interface FactsWorkerPoolOptions {
   taskTimeoutMs?: number;
 }
 
+/** A file's facts as a worker read them, with its layout facts when it has any. */
+export interface PooledFacts extends ParsedFacts {
+  layout?: LayoutFacts;
+}
+
 interface Task {
   id: number;
   path: string;
   text: string;
   /** Workers this file was running in when they died. */
   crashes: number;
-  resolve(result: ParsedFacts): void;
+  resolve(result: PooledFacts): void;
   reject(error: Error): void;
   settled: boolean;
 }
@@ -127,10 +133,10 @@ export class FactsWorkerPool {
    * ExtractionFailedError (extraction threw in the worker) or, once `signal` aborts, with its
    * reason; the caller reads the file itself in the first two cases.
    */
-  extract(path: string, text: string, signal?: AbortSignal): Promise<ParsedFacts> {
+  extract(path: string, text: string, signal?: AbortSignal): Promise<PooledFacts> {
     if (!this.available) return Promise.reject(new PoolUnavailableError('the facts worker pool is not available'));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<ParsedFacts>((resolve, reject) => {
+    return new Promise<PooledFacts>((resolve, reject) => {
       const task: Task = { id: this.nextId++, path, text, crashes: 0, resolve, reject, settled: false };
       if (signal) {
         const onAbort = () => {
@@ -174,7 +180,7 @@ export class FactsWorkerPool {
     await Promise.all(slots.map((slot) => slot.worker.terminate().catch(() => undefined)));
   }
 
-  private settle(task: Task, result: ParsedFacts | undefined, error?: Error): void {
+  private settle(task: Task, result: PooledFacts | undefined, error?: Error): void {
     if (task.settled) return;
     task.settled = true;
     // The text is not needed any more: do not keep it alive through the task.
@@ -246,7 +252,9 @@ export class FactsWorkerPool {
         const [task] = slot.inFlight.splice(index, 1);
         this.armTimer(slot);
         if (message.kind === 'facts') {
-          this.settle(task, { facts: decodeFacts(message.encoded), unparsable: message.unparsable });
+          const result: PooledFacts = { facts: decodeFacts(message.encoded), unparsable: message.unparsable };
+          if (message.layout) result.layout = message.layout;
+          this.settle(task, result);
         } else {
           this.log(`facts of ${task.path} failed in a worker: ${message.message}`);
           this.settle(task, undefined, new ExtractionFailedError(message.message));

@@ -72,12 +72,15 @@ export class PatchedFuncsFiles {
     return this.lists.get(path)?.text;
   }
 
-  /** Reads the folder's list from disk the first time the folder is seen. Returns whether one exists. */
-  probe(folder: string): boolean {
+  /**
+   * Reads the folder's list from disk the first time the folder is seen. Returns whether one
+   * exists. `listed`: the folder's file names when the caller has listed it (no read when absent).
+   */
+  probe(folder: string, listed?: ReadonlySet<string>): boolean {
     const path = join(folder, patchedFuncsFileName);
     if (!this.probed.has(folder)) {
       this.probed.add(folder);
-      const text = this.readFile(path);
+      const text = listed && !listed.has(patchedFuncsFileName) ? undefined : this.readFile(path);
       if (text !== undefined) this.lists.set(path, { text, version: ++lastVersion });
     }
     return this.lists.has(path);
@@ -121,7 +124,18 @@ function relocationArguments(text: string): string[] | undefined {
 }
 
 /** The `@@NAME@@` markers and the relocation macros of a file, located. */
-export function layoutFactsOf(path: string, text: string): { markers: NonNullable<LayoutSources['markers']>; relocations: NonNullable<LayoutSources['relocations']> } {
+/** Template markers and relocation macros of one file, located. */
+export interface LayoutFacts {
+  markers: NonNullable<LayoutSources['markers']>;
+  relocations: NonNullable<LayoutSources['relocations']>;
+}
+
+/** Whether a text may hold layout facts at all (the scan is skipped for the others). */
+export function mayHoldLayoutFacts(text: string): boolean {
+  return text.includes('@@') || text.includes('KLP_RELOC_SYMBOL');
+}
+
+export function layoutFactsOf(path: string, text: string): LayoutFacts {
   const markers: NonNullable<LayoutSources['markers']> = [];
   const relocations: NonNullable<LayoutSources['relocations']> = [];
   const found = layoutAnnotations(text);

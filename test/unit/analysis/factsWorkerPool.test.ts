@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Analyzer, type FileSystemHost } from '../../../server/src/analysis/analyzer';
 import { decodeFacts, encodeFacts } from '../../../server/src/analysis/factsCodec';
-import { FactsWorkerPool, PoolUnavailableError } from '../../../server/src/analysis/factsWorkerPool';
+import { FactsWorkerPool, PoolUnavailableError, type PooledFacts } from '../../../server/src/analysis/factsWorkerPool';
+import { layoutFactsOf, mayHoldLayoutFacts } from '../../../server/src/layouts/workspace';
 import { defaultKernelModel } from '../../../server/src/kernel/load';
 import { parseFileFacts } from '../../../server/src/parser/sourceFile';
 import { compiledWasm, loadCLanguage, newCParser } from '../../../server/src/parser/treeSitter';
@@ -36,7 +37,12 @@ async function inThreadFacts(files: { path: string; text: string }[]) {
   await loadCLanguage();
   const parser = newCParser();
   try {
-    return files.map((f) => parseFileFacts(parser, f.path, f.text));
+    // The layout facts (relocation macros, template markers) the analyzer would scan in this thread.
+    return files.map((f) => {
+      const parsed: PooledFacts = parseFileFacts(parser, f.path, f.text);
+      if (mayHoldLayoutFacts(f.text)) parsed.layout = layoutFactsOf(f.path, f.text);
+      return parsed;
+    });
   } finally {
     parser.delete();
   }
@@ -76,6 +82,7 @@ describe('facts worker pool', () => {
       const results = await Promise.all(files.map((f) => pool.extract(f.path, f.text)));
       for (const [i, file] of files.entries()) assert.deepStrictEqual(results[i], expected[i], file.path);
       assert.match(results[results.length - 1].unparsable ?? '', /binary file/);
+      assert.ok(results.some((r) => (r.layout?.relocations.length ?? 0) > 0) && results.some((r) => (r.layout?.markers.length ?? 0) > 0), 'fixtures with relocation macros and template markers');
     } finally {
       await pool.terminate();
     }
