@@ -130,6 +130,11 @@ function fileGroup(path: string): ModuleGroup {
   return { key: `${path}::${name}`, name, nameSource: 'file', files: [path] };
 }
 
+/** A fix folder's module (groups() fills its files; assembling ahead passes them). */
+function fixGroup(folder: string, files: string[] = []): ModuleGroup {
+  return { key: `${folder}::fix`, name: fixModuleName(folder), nameSource: 'kbuild', files, fixFolder: folder };
+}
+
 export class Analyzer {
   private readonly sources = new Map<string, SourceFile>();
   private readonly openPaths = new Set<string>();
@@ -499,7 +504,7 @@ export class Analyzer {
     }
     if (files.length === 0) return;
     this.sortFixFiles(files);
-    this.modelOf({ key: `${folder}::fix`, name: fixModuleName(folder), nameSource: 'kbuild', files, fixFolder: folder });
+    this.modelOf(fixGroup(folder, files));
   }
 
   /** Assembles (and caches) the model of a C file that is a module of its own, before it is asked for. */
@@ -569,7 +574,7 @@ export class Analyzer {
       if (this.patchedFuncs.probe(folder)) {
         let fix = fixes.get(folder);
         if (!fix) {
-          fix = { key: `${folder}::fix`, name: fixModuleName(folder), nameSource: 'kbuild', files: [], fixFolder: folder };
+          fix = fixGroup(folder);
           fixes.set(folder, fix);
           groups.push(fix);
         }
