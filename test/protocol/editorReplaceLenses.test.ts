@@ -5,10 +5,12 @@
  * livepatch module of the workspace is offered.
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CodeLens } from 'vscode-languageserver-protocol';
-import { LspTestClient, repoRoot } from './lspClient';
+import { DidChangeWatchedFilesNotification, FileChangeType, type CodeLens } from 'vscode-languageserver-protocol';
+import { fileUri, LspTestClient, repoRoot } from './lspClient';
 
 const seriesFixtures = join(repoRoot, 'test', 'fixtures', 'series');
 const replacePrefix = 'Simulate replace of ';
@@ -70,8 +72,40 @@ describe('replace lenses without any series order', () => {
     assert.deepEqual(await replaceTargets(client, uri), ['lp_cmdline_tracking']);
   });
 
-  it('an open scenario that loads the module first leaves it no predecessor', async () => {
+  it('an open scenario that loads the module first leaves it no predecessor, and the client is asked for the lenses again', async () => {
+    const refreshes = client.codeLensRefreshes;
     await client.open(join(folder, 'plain-then-tracking.klpsim'), undefined, 'klpsim');
     await eventually(() => replaceTargets(client, uri), []);
+    await client.waitFor('a code lens refresh after the scenario gave the order', () => (client.codeLensRefreshes > refreshes ? true : undefined));
+  });
+});
+
+describe('code lenses are asked for again when what they show changes elsewhere', () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'klp-lens-refresh-'));
+  let client: LspTestClient;
+  let uri: string;
+
+  before(async () => {
+    cpSync(join(seriesFixtures, 'correct-takeover'), workspace, { recursive: true });
+    client = await LspTestClient.start({ workspaceFolder: workspace, settings: { diagnostics: { debounceMs: 10 } } });
+    uri = await client.open(join(workspace, 'lp_meminfo_v3.c'));
+  });
+  after(async () => {
+    await client?.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('after the workspace pass, which may find the patches the lenses name', async () => {
+    await client.waitFor('a code lens refresh after the workspace pass', () => (client.codeLensRefreshes > 0 ? true : undefined));
+    assert.deepEqual(await replaceTargets(client, uri), ['lp_meminfo_v2', 'lp_meminfo_v1']);
+  });
+
+  it('after the series file changes on disk', async () => {
+    const refreshes = client.codeLensRefreshes;
+    const seriesFile = join(workspace, 'livepatch.series');
+    writeFileSync(seriesFile, 'lp_meminfo_v3.c\nlp_meminfo_v1.c\nlp_meminfo_v2.c\n');
+    await client.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: fileUri(seriesFile), type: FileChangeType.Changed }] });
+    await client.waitFor('a code lens refresh after the series file changed', () => (client.codeLensRefreshes > refreshes ? true : undefined));
+    assert.deepEqual(await replaceTargets(client, uri), []);
   });
 });

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  CodeLensRefreshRequest,
   ConfigurationRequest,
   createProtocolConnection,
   DidChangeConfigurationNotification,
@@ -75,6 +76,7 @@ const clientCapabilities = (workDoneProgress: boolean): ClientCapabilities => ({
     workspaceFolders: true,
     didChangeConfiguration: { dynamicRegistration: true },
     didChangeWatchedFiles: { dynamicRegistration: true },
+    codeLens: { refreshSupport: true },
   },
   window: { workDoneProgress, showMessage: {} },
   textDocument: {
@@ -92,6 +94,8 @@ interface Waiter {
 }
 
 export class LspTestClient {
+  /** workspace/codeLens/refresh requests the server sent. */
+  codeLensRefreshes = 0;
   /** Every publishDiagnostics, in arrival order. */
   readonly publishes: PublishDiagnosticsParams[] = [];
   readonly logMessages: LogMessageParams[] = [];
@@ -157,6 +161,10 @@ export class LspTestClient {
       this.notify();
     });
     connection.onRequest(UnregistrationRequest.type, () => undefined);
+    connection.onRequest(CodeLensRefreshRequest.type, () => {
+      this.codeLensRefreshes++;
+      this.notify();
+    });
     connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
     connection.onRequest(ShowMessageRequest.type, (params) => {
       this.shownMessages.push(params);

@@ -3,7 +3,7 @@
  * documents, the analyzer, settings, the kernel model in use, and events for the moments that
  * cut across features (initialized, settings changed, kernel model changed, shutdown).
  */
-import { Emitter, type ClientCapabilities, type Connection } from 'vscode-languageserver';
+import { CodeLensRefreshRequest, Emitter, type ClientCapabilities, type Connection } from 'vscode-languageserver';
 import type { Analyzer } from '../analysis/analyzer';
 import type { KernelModel } from '../kernel/types';
 import { defaultSettings, type LivepatchSettings } from '../protocol/settings';
@@ -86,6 +86,21 @@ export class ServerContext {
     }
   }
 
+  private lensRefresh: NodeJS.Timeout | undefined;
+
+  /**
+   * Asks the client for every code lens again: the lenses of one patch name the others in series
+   * order, so a change elsewhere (a series file, another patch on disk, the workspace pass, the
+   * order a scenario gives) makes the shown ones stale. Changes that come together send one request.
+   */
+  refreshCodeLenses(): void {
+    if (!this.clientCapabilities.workspace?.codeLens?.refreshSupport || this.lensRefresh) return;
+    this.lensRefresh = setTimeout(() => {
+      this.lensRefresh = undefined;
+      this.connection.sendRequest(CodeLensRefreshRequest.type).catch((error: unknown) => this.log.info(`code lens refresh failed: ${error instanceof Error ? error.message : String(error)}`));
+    }, 50);
+  }
+
   /** `safe()` bound to this server's log. */
   safe<Arguments extends unknown[], Result>(
     name: string,
@@ -104,6 +119,8 @@ export class ServerContext {
   }
 
   fireShutdown(): void {
+    clearTimeout(this.lensRefresh);
+    this.lensRefresh = undefined;
     this.shutdownEmitter.fire();
   }
 }

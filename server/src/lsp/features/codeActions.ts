@@ -59,6 +59,7 @@ export function register(context: ServerContext): ServerCapabilities {
     context.analyzer.setSeries(seriesEntries(current, context.workspaceFolders));
     context.analyzer.setPolicy({ refuseConflicts: current.policy.refuseConflicts });
     void context.diagnostics.republishAll();
+    if (seriesChanged) context.refreshCodeLenses();
   });
 
   // An edit in one patch changes the findings of the others (series, stacking): after the same

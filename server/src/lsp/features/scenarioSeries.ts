@@ -6,7 +6,7 @@
  * become the order; the checks receive it as data and never parse a scenario themselves.
  */
 import { basename, dirname, resolve } from 'node:path';
-import { CodeLensRefreshRequest, type ServerCapabilities } from 'vscode-languageserver';
+import type { ServerCapabilities } from 'vscode-languageserver';
 import { seriesFromScenario, type ScenarioLoad, type SeriesOrder } from '../../checks/series';
 import { moduleByName, moduleForKo } from '../../sim/scenario/modules';
 import { parseScenario } from '../../sim/scenario/parse';
@@ -68,10 +68,7 @@ export function register(context: ServerContext): ServerCapabilities {
     if (context.analyzer.setScenarioSeries(order)) {
       context.log.info(order ? `series order from ${order.source}: ${order.entries.map((entry) => entry.text).join(', ')}` : 'no scenario gives the series order');
       void context.diagnostics.republishAll();
-      // The lenses list the other patches in series order: ask the client for them again.
-      if (context.clientCapabilities.workspace?.codeLens?.refreshSupport) {
-        context.connection.sendRequest(CodeLensRefreshRequest.type).catch((error: unknown) => context.log.info(`code lens refresh failed: ${error instanceof Error ? error.message : String(error)}`));
-      }
+      context.refreshCodeLenses();
     }
   };
   registered.set(context, apply);

@@ -83,6 +83,8 @@ export function register(context: ServerContext): ServerCapabilities {
         await yieldToEventLoop();
       }
       log.info(`analysed ${sources.length} workspace files in ${Date.now() - started} ms`);
+      // Lenses drawn before the pass knew the other patches list too few of them.
+      context.refreshCodeLenses();
       // Open documents were published before this pass knew the rest of the workspace: their
       // findings across patches (a predecessor, a stacked patch) depend on files only it read.
       for (const document of context.documents.all()) {
@@ -177,6 +179,7 @@ export function register(context: ServerContext): ServerCapabilities {
       }
       // A series file orders every patch it lists (and may start or stop ordering some): every
       // reported file is analysed again.
+      if (seriesChanged || filesChanged) context.refreshCodeLenses();
       if (seriesChanged) {
         context.analyzer.seriesFilesChanged();
         void context.diagnostics.republishAll();
