@@ -92,9 +92,7 @@ export function createServer(connection: Connection): ServerContext {
       context.log.error(kernel.error);
       void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message: `Livepatch: ${kernel.error}` });
     }
-    // The server keeps its workers for its whole life: a workspace pass from half a MiB on is
-    // worth starting them for (a distribution tree of a hundred fixes is about 1 MiB).
-    const analyzer = await Analyzer.create(kernel.model, nodeFileSystem, { minPoolBytes: 512 * 1024 });
+    const analyzer = await Analyzer.create(kernel.model, nodeFileSystem);
     analyzer.log = (message) => context.log.error(message);
     context.setAnalyzer(analyzer, { model: kernel.model, configuredPath: '', loadErrors: kernel.error ? [kernel.error] : [] });
     context.log.info(`${serverName} ${version} started; workspace folders: ${context.workspaceFolders.join(', ') || '(none)'}`);
