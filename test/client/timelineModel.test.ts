@@ -6,43 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { buildTimeline, timelineLocations, type TimelineModel, type TimelineRow } from '../../client/src/timelineModel';
-import { defaultKernelModel } from '../../server/src/kernel/load';
-import { simulationEventOf } from '../../server/src/lsp/features/simulation';
-import { maxTimelineEvents, runSimulationJob, timelineEvents } from '../../server/src/lsp/features/simulationRunner';
+import { maxTimelineEvents, timelineEvents } from '../../server/src/lsp/features/simulationRunner';
 import type { RunSimulationResult } from '../../server/src/protocol/messages';
+import { simulate, uriOf } from '../helpers/simulationResult';
 import type { SimEvent } from '../../server/src/sim/events';
 
 const fixtures = join(__dirname, '..', 'fixtures');
-const uriOf = (path: string) => pathToFileURL(path).href;
-
-/** A scenario run as the server runs it, shaped as the server answers. */
-async function simulate(path: string, options: { generated?: boolean } = {}): Promise<RunSimulationResult> {
-  const scenarioText = readFileSync(path, 'utf8');
-  const outcome = await runSimulationJob({ scenarioText, scenarioPath: path }, defaultKernelModel());
-  return {
-    label: basename(path),
-    scenarioUri: options.generated ? undefined : uriOf(path),
-    scenarioText,
-    transcript: outcome.transcript,
-    findings: outcome.findings.map((finding) => ({
-      code: finding.code,
-      severity: finding.severity,
-      message: finding.message,
-      location: finding.source ? { uri: uriOf(finding.source.file), range: { start: { line: finding.source.line - 1, character: 0 }, end: { line: finding.source.line - 1, character: 0 } } } : undefined,
-      step: finding.step,
-    })),
-    diagnostics: [],
-    inputErrors: outcome.inputErrors,
-    kernel: { release: '6.1.0', architecture: 'x86_64', source: 'embedded default' },
-    durationMs: 1,
-    events: outcome.events.map((event) => simulationEventOf(event, uriOf)),
-    eventsTruncated: outcome.eventsTruncated,
-  };
-}
 
 function laneIndex(model: TimelineModel, id: string): number {
   const index = model.lanes.findIndex((lane) => lane.id === id);

@@ -5,45 +5,15 @@
  * this version are refused instead of drawn.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { maxRenderedRows, newNonce, renderTimelineHtml } from '../../client/src/timelineHtml';
 import { buildTimeline, timelineLocations, type TimelineModel } from '../../client/src/timelineModel';
 import { restoreTimelineModel, timelineState, timelineStateVersion, unrestorableTimeline } from '../../client/src/timelineState';
-import { defaultKernelModel } from '../../server/src/kernel/load';
-import { simulationEventOf } from '../../server/src/lsp/features/simulation';
-import { runSimulationJob } from '../../server/src/lsp/features/simulationRunner';
-import type { RunSimulationResult } from '../../server/src/protocol/messages';
+import { simulate } from '../helpers/simulationResult';
 
 const scenario = join(__dirname, '..', 'fixtures', 'timeline', 'stall-force-shadow.klpsim');
-const uriOf = (path: string) => pathToFileURL(path).href;
 const options = { cspSource: 'https://webview.example', nonce: newNonce(), styleUri: 'https://webview.example/timeline.css', codiconsUri: 'https://webview.example/codicon.css' };
-
-async function simulate(path: string): Promise<RunSimulationResult> {
-  const scenarioText = readFileSync(path, 'utf8');
-  const outcome = await runSimulationJob({ scenarioText, scenarioPath: path }, defaultKernelModel());
-  return {
-    label: basename(path),
-    scenarioUri: uriOf(path),
-    scenarioText,
-    transcript: outcome.transcript,
-    findings: outcome.findings.map((finding) => ({
-      code: finding.code,
-      severity: finding.severity,
-      message: finding.message,
-      location: finding.source ? { uri: uriOf(finding.source.file), range: { start: { line: finding.source.line - 1, character: 0 }, end: { line: finding.source.line - 1, character: 0 } } } : undefined,
-      step: finding.step,
-    })),
-    diagnostics: [],
-    inputErrors: outcome.inputErrors,
-    kernel: { release: '6.1.0', architecture: 'x86_64', source: 'embedded default' },
-    durationMs: 1,
-    events: outcome.events.map((event) => simulationEventOf(event, uriOf)),
-    eventsTruncated: outcome.eventsTruncated,
-  };
-}
 
 /** What the page's script passes to setState: the data-state attribute, unescaped as a browser does. */
 function savedByPage(html: string): unknown {
