@@ -17,7 +17,7 @@ import type { LivepatchModule } from '../model/types';
 import type { ConfigurationFacts } from '../preprocess/conditionals';
 import { SourceFile } from '../parser/sourceFile';
 import { loadCLanguage, newCParser } from '../parser/treeSitter';
-import { defaultPoolSize, FactsWorkerPool, PoolUnavailableError, type PooledFacts } from './factsWorkerPool';
+import { defaultPoolSize, FactsWorkerPool, filesAheadPerWorker, PoolUnavailableError, type PooledFacts } from './factsWorkerPool';
 import { isKbuildFile, parseKbuild, type KbuildModule } from './kbuild';
 import type { LayoutSources } from '../layouts/assembleLayout';
 import { parsePatchedFuncs } from '../layouts/patchedFuncsCsv';
@@ -402,8 +402,8 @@ export class Analyzer {
 
     type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: PooledFacts; epoch: number | undefined } | { kind: 'here' };
     // Files are read from disk as workers become free (a few ahead), never all at once; enough
-    // ahead to fill every worker's queue (factsWorkerPool.ts sends up to 8 small files ahead).
-    const window = pool ? pool.size * 10 : 0;
+    // ahead to keep every worker's batches full (factsWorkerPool.ts).
+    const window = pool ? pool.size * filesAheadPerWorker : 0;
     const outcomes: Promise<Outcome>[] = [];
     const arrived: boolean[] = [];
     const launch = (index: number) => {

@@ -12,21 +12,25 @@ import { loadCLanguage, newCParser, type CompiledWasm } from '../parser/treeSitt
 import { layoutFactsOf, mayHoldLayoutFacts, type LayoutFacts } from '../layouts/workspace';
 import { encodeFacts, type EncodedFacts } from './factsCodec';
 
+/** Files sent together, answered together: one message each way per batch, not per file. */
 export interface FactsRequest {
-  id: number;
-  path: string;
-  text: string;
+  files: { id: number; path: string; text: string }[];
 }
+
+/** One file's answer within a batch's reply. */
+export type FileReply =
+  /** `layout`: the file's template markers and relocation macros, when it has any (scanned here, off the main thread). */
+  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined; layout?: LayoutFacts }
+  /** Extraction threw: the main thread reads this file itself. */
+  | { kind: 'failed'; id: number; message: string };
 
 export type FactsReply =
   /** Loaded: requests can come. */
   | { kind: 'ready' }
   /** Loading failed: this worker cannot help. */
   | { kind: 'fatal'; message: string }
-  /** `layout`: the file's template markers and relocation macros, when it has any (scanned here, off the main thread). */
-  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined; layout?: LayoutFacts }
-  /** Extraction threw: the main thread reads this file itself. */
-  | { kind: 'failed'; id: number; message: string }
+  /** The files of a request, in its order. */
+  | { kind: 'batch'; files: FileReply[] }
   | { kind: 'log'; message: string };
 
 async function main(): Promise<void> {
@@ -44,15 +48,21 @@ async function main(): Promise<void> {
   }
   setQueryErrorLogger((message) => reply({ kind: 'log', message }));
   const ready = parser;
-  port.on('message', ({ id, path, text }: FactsRequest) => {
-    try {
-      const parsed = parseFileFacts(ready, path, text);
-      const { encoded, transfer } = encodeFacts(parsed.facts);
-      const layout = mayHoldLayoutFacts(text) ? layoutFactsOf(path, text) : undefined;
-      reply({ kind: 'facts', id, encoded, unparsable: parsed.unparsable, ...(layout ? { layout } : {}) }, transfer);
-    } catch (error) {
-      reply({ kind: 'failed', id, message: (error as Error).stack ?? String(error) });
+  port.on('message', ({ files }: FactsRequest) => {
+    const replies: FileReply[] = [];
+    const transfers: ArrayBuffer[] = [];
+    for (const { id, path, text } of files) {
+      try {
+        const parsed = parseFileFacts(ready, path, text);
+        const { encoded, transfer } = encodeFacts(parsed.facts);
+        const layout = mayHoldLayoutFacts(text) ? layoutFactsOf(path, text) : undefined;
+        replies.push({ kind: 'facts', id, encoded, unparsable: parsed.unparsable, ...(layout ? { layout } : {}) });
+        transfers.push(...transfer);
+      } catch (error) {
+        replies.push({ kind: 'failed', id, message: (error as Error).stack ?? String(error) });
+      }
     }
+    reply({ kind: 'batch', files: replies }, transfers);
   });
   reply({ kind: 'ready' });
 }

@@ -45,8 +45,11 @@ interface Task {
   id: number;
   path: string;
   text: string;
-  /** Workers this file was running in when they died. */
+  /** Workers this file was running in, alone, when they died. */
   crashes: number;
+  /** Sent in a batch of its own: a worker died on a batch it was in, and the culprit is not known yet. */
+  alone: boolean;
+  signal?: AbortSignal;
   resolve(result: PooledFacts): void;
   reject(error: Error): void;
   settled: boolean;
@@ -56,19 +59,23 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   dead: boolean;
-  /** Sent to the worker, oldest (the one running) first. */
-  inFlight: Task[];
+  /** Batches sent to the worker, oldest (the one running) first. */
+  batches: Task[][];
   timer: NodeJS.Timeout | undefined;
 }
 
 /**
- * Files sent ahead to each worker, so it never waits for the main thread between two files: small
- * files (a distribution tree's are a few KiB, parsed in well under a millisecond) need several
- * queued, or the worker idles while this thread is busy elsewhere. Capped in bytes too, so a crash
- * or a timeout sends back little work, and big files do not pile up in one worker's queue.
+ * Files travel in batches, one message each way per batch: a distribution tree's files are a few
+ * KiB and parse in well under a millisecond, so a message per file costs both threads about as
+ * much as the parse. Two batches are in flight per worker, so it never waits for this thread
+ * between two. Capped in bytes too, so a crash or a timeout sends back little work, and big files
+ * do not pile up in one worker's queue.
  */
-const maxInFlightPerWorker = 8;
-const maxInFlightBytesPerWorker = 128 * 1024;
+const maxBatchesInFlight = 2;
+const maxFilesPerBatch = 8;
+const maxBatchBytes = 64 * 1024;
+/** Files a caller should have requested ahead per worker: what is in flight, and the next batch ready to go. */
+export const filesAheadPerWorker = (maxBatchesInFlight + 1) * maxFilesPerBatch;
 
 export function defaultPoolSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -137,29 +144,50 @@ export class FactsWorkerPool {
     if (!this.available) return Promise.reject(new PoolUnavailableError('the facts worker pool is not available'));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<PooledFacts>((resolve, reject) => {
-      const task: Task = { id: this.nextId++, path, text, crashes: 0, resolve, reject, settled: false };
+      const task: Task = { id: this.nextId++, path, text, crashes: 0, alone: false, resolve, reject, settled: false };
       if (signal) {
-        const onAbort = () => {
-          const queued = this.queue.indexOf(task);
-          if (queued >= 0) this.queue.splice(queued, 1);
-          // A file already sent runs to its end; its result is dropped.
-          this.settle(task, undefined, abortReason(signal));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        const settle = task.resolve;
-        const fail = task.reject;
-        task.resolve = (result) => {
-          signal.removeEventListener('abort', onAbort);
-          settle(result);
-        };
-        task.reject = (error) => {
-          signal.removeEventListener('abort', onAbort);
-          fail(error);
-        };
+        task.signal = signal;
+        this.watch(signal).add(task);
       }
       this.queue.push(task);
       this.clearIdle();
       this.grow();
+      this.scheduleDispatch();
+    });
+  }
+
+  private dispatchScheduled = false;
+  /** Unsettled tasks by the signal that cancels them: one listener per signal, not one per file. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Task>>();
+
+  private watch(signal: AbortSignal): Set<Task> {
+    let tasks = this.bySignal.get(signal);
+    if (!tasks) {
+      const watched = new Set<Task>();
+      tasks = watched;
+      this.bySignal.set(signal, watched);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const task of [...watched]) {
+            const queued = this.queue.indexOf(task);
+            if (queued >= 0) this.queue.splice(queued, 1);
+            // A file already sent runs to its end; its result is dropped.
+            this.settle(task, undefined, abortReason(signal));
+          }
+        },
+        { once: true },
+      );
+    }
+    return tasks;
+  }
+
+  /** Requests made in the same turn (a caller queuing several files) go out as one batch. */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    queueMicrotask(() => {
+      this.dispatchScheduled = false;
       this.dispatch();
     });
   }
@@ -175,7 +203,7 @@ export class FactsWorkerPool {
     for (const slot of slots) {
       slot.dead = true;
       clearTimeout(slot.timer);
-      for (const task of slot.inFlight.splice(0)) this.settle(task, undefined, error);
+      for (const task of slot.batches.splice(0).flat()) this.settle(task, undefined, error);
     }
     await Promise.all(slots.map((slot) => slot.worker.terminate().catch(() => undefined)));
   }
@@ -183,6 +211,7 @@ export class FactsWorkerPool {
   private settle(task: Task, result: PooledFacts | undefined, error?: Error): void {
     if (task.settled) return;
     task.settled = true;
+    if (task.signal) this.bySignal.get(task.signal)?.delete(task);
     // The text is not needed any more: do not keep it alive through the task.
     task.text = '';
     if (error) task.reject(error);
@@ -206,7 +235,7 @@ export class FactsWorkerPool {
   }
 
   private busyCount(): number {
-    return this.slots.reduce((n, s) => n + s.inFlight.length, 0);
+    return this.slots.reduce((n, s) => n + s.batches.length, 0);
   }
 
   private start(): void {
@@ -219,7 +248,7 @@ export class FactsWorkerPool {
       this.failQueueIfGivenUp();
       return;
     }
-    const slot: Slot = { worker, ready: false, dead: false, inFlight: [], timer: undefined };
+    const slot: Slot = { worker, ready: false, dead: false, batches: [], timer: undefined };
     this.slots.push(slot);
     const forward = (stream: NodeJS.ReadableStream | null) => stream?.on('data', (chunk) => this.log(`facts worker: ${String(chunk).trimEnd()}`));
     forward(worker.stdout);
@@ -245,21 +274,25 @@ export class FactsWorkerPool {
       case 'log':
         this.log(message.message);
         return;
-      case 'facts':
-      case 'failed': {
-        const index = slot.inFlight.findIndex((t) => t.id === message.id);
-        if (index < 0) return;
-        const [task] = slot.inFlight.splice(index, 1);
+      case 'batch': {
+        // Workers answer batches in the order they were sent.
+        const batch = slot.batches.shift();
+        if (!batch) return;
         this.armTimer(slot);
-        if (message.kind === 'facts') {
-          const result: PooledFacts = { facts: decodeFacts(message.encoded), unparsable: message.unparsable };
-          if (message.layout) result.layout = message.layout;
-          this.settle(task, result);
-        } else {
-          this.log(`facts of ${task.path} failed in a worker: ${message.message}`);
-          this.settle(task, undefined, new ExtractionFailedError(message.message));
-        }
+        // The next batch goes out before this one is decoded: the worker gets back to work.
         this.dispatch();
+        for (const reply of message.files) {
+          const task = batch.find((t) => t.id === reply.id);
+          if (!task) continue;
+          if (reply.kind === 'facts') {
+            const result: PooledFacts = { facts: decodeFacts(reply.encoded), unparsable: reply.unparsable };
+            if (reply.layout) result.layout = reply.layout;
+            this.settle(task, result);
+          } else {
+            this.log(`facts of ${task.path} failed in a worker: ${reply.message}`);
+            this.settle(task, undefined, new ExtractionFailedError(reply.message));
+          }
+        }
         return;
       }
     }
@@ -274,18 +307,23 @@ export class FactsWorkerPool {
     if (this.terminated) return;
     this.failures++;
     if (reason) this.log(reason);
-    // The oldest file was running when the worker died; the others were only waiting behind it.
-    const [running, ...waiting] = slot.inFlight.splice(0);
-    if (running) {
-      running.crashes++;
-      if (running.crashes >= 2) {
-        this.log(`the facts worker died twice on ${running.path}; the file is not analysed`);
-        this.settle(running, { facts: emptyFacts(running.path), unparsable: 'the C parser stopped on this file (its worker thread died twice); not analysed' });
+    // The oldest batch was running when the worker died; the others were only waiting behind it.
+    const [running = [], ...waiting] = slot.batches.splice(0);
+    const suspects = running.filter((t) => !t.settled);
+    if (suspects.length === 1) {
+      const [culprit] = suspects;
+      culprit.crashes++;
+      if (culprit.crashes >= 2) {
+        this.log(`the facts worker died twice on ${culprit.path}; the file is not analysed`);
+        this.settle(culprit, { facts: emptyFacts(culprit.path), unparsable: 'the C parser stopped on this file (its worker thread died twice); not analysed' });
       } else {
-        this.queue.unshift(running);
+        this.queue.unshift(culprit);
       }
+    } else {
+      // Any of them may have done it: each goes again on its own, so the next death names one.
+      for (const task of suspects) task.alone = true;
     }
-    this.queue.unshift(...waiting.filter((t) => !t.settled));
+    this.queue.unshift(...(suspects.length === 1 ? [] : suspects), ...waiting.flat().filter((t) => !t.settled));
     this.failQueueIfGivenUp();
     this.grow();
     this.dispatch();
@@ -300,35 +338,46 @@ export class FactsWorkerPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (!slot.ready || slot.dead) continue;
-      let bytes = slot.inFlight.reduce((sum, t) => sum + t.text.length, 0);
-      while (slot.inFlight.length < maxInFlightPerWorker && (slot.inFlight.length === 0 || bytes < maxInFlightBytesPerWorker)) {
-        const task = this.nextTask();
-        if (!task) break;
-        slot.inFlight.push(task);
-        bytes += task.text.length;
-        const request: FactsRequest = { id: task.id, path: task.path, text: task.text };
+      while (slot.batches.length < maxBatchesInFlight) {
+        const batch = this.nextBatch();
+        if (batch.length === 0) break;
+        slot.batches.push(batch);
+        const request: FactsRequest = { files: batch.map((t) => ({ id: t.id, path: t.path, text: t.text })) };
         slot.worker.postMessage(request);
-        if (slot.inFlight.length === 1) this.armTimer(slot);
+        if (slot.batches.length === 1) this.armTimer(slot);
       }
     }
     this.updateRefs();
     if (this.queue.length === 0 && this.busyCount() === 0) this.scheduleIdle();
   }
 
-  private nextTask(): Task | undefined {
-    let task = this.queue.shift();
-    while (task && task.settled) task = this.queue.shift();
-    return task;
+  /** The next files to send together: up to the batch limits, a suspect of a crash alone. */
+  private nextBatch(): Task[] {
+    const batch: Task[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && batch.length < maxFilesPerBatch && bytes < maxBatchBytes) {
+      const task = this.queue[0];
+      if (task.settled) {
+        this.queue.shift();
+        continue;
+      }
+      if (task.alone && batch.length > 0) break;
+      this.queue.shift();
+      batch.push(task);
+      bytes += task.text.length;
+      if (task.alone) break;
+    }
+    return batch;
   }
 
-  /** Time limit of the file a worker is running. */
+  /** Time limit of the batch a worker is running. */
   private armTimer(slot: Slot): void {
     clearTimeout(slot.timer);
     slot.timer = undefined;
-    const running = slot.inFlight[0];
+    const running = slot.batches[0];
     if (!running) return;
     slot.timer = setTimeout(() => {
-      this.log(`facts worker spent more than ${this.taskTimeoutMs} ms on ${running.path}; stopping it`);
+      this.log(`facts worker spent more than ${this.taskTimeoutMs} ms on ${running.map((t) => t.path).join(', ')}; stopping it`);
       void slot.worker.terminate();
       this.onDeath(slot, undefined);
     }, this.taskTimeoutMs);
@@ -338,7 +387,7 @@ export class FactsWorkerPool {
   /** Busy workers keep the process alive (a CLI awaiting facts); idle ones do not. */
   private updateRefs(): void {
     for (const slot of this.slots) {
-      if (slot.inFlight.length > 0 || this.queue.length > 0) slot.worker.ref();
+      if (slot.batches.length > 0 || this.queue.length > 0) slot.worker.ref();
       else slot.worker.unref();
     }
   }

@@ -55,7 +55,7 @@ function crashingWorker(marker: string): Worker {
   const entry = join(__dirname, '../../../server/src/analysis/factsWorker.ts');
   const code = `
     const { parentPort } = require('node:worker_threads');
-    parentPort.on('message', (m) => { if (m.text.includes(${JSON.stringify(marker)})) process.exit(3); });
+    parentPort.on('message', (m) => { if (m.files.some((f) => f.text.includes(${JSON.stringify(marker)}))) process.exit(3); });
     require(${JSON.stringify(tsx)});
     require(${JSON.stringify(entry)});`;
   return new Worker(code, { eval: true, stdout: true, stderr: true, workerData: { wasm: compiledWasm() } });
@@ -108,6 +108,39 @@ describe('facts worker pool', () => {
       // Still serving after the crashes.
       assert.deepStrictEqual(await pool.extract(files[0].path, files[0].text), expected[0]);
     } finally {
+      await pool.terminate();
+    }
+  });
+
+  it('files requested together travel in batches, and each gets its own facts', async () => {
+    const small = files.filter((f) => f.text.length < 4096).slice(0, 20);
+    assert.ok(small.length >= 12, 'enough small fixtures');
+    const expected = await inThreadFacts(small);
+    const pool = new FactsWorkerPool({ size: 1 });
+    let requests = 0;
+    const spawn = pool.spawn;
+    pool.spawn = () => {
+      const worker = spawn();
+      const post = worker.postMessage.bind(worker);
+      worker.postMessage = ((message: unknown, transfer?: never) => {
+        requests++;
+        post(message, transfer);
+      }) as typeof worker.postMessage;
+      return worker;
+    };
+    // A signal on every request: one listener for them all (no MaxListenersExceeded warning).
+    const controller = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const results = await Promise.all(small.map((f) => pool.extract(f.path, f.text, controller.signal)));
+      for (const [i, file] of small.entries()) assert.deepStrictEqual(results[i], expected[i], file.path);
+      assert.ok(requests > 0 && requests <= Math.ceil(small.length / 8) + 1, `${requests} messages for ${small.length} files`);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepStrictEqual(warnings.filter((w) => /listeners/i.test(w)), []);
+    } finally {
+      process.off('warning', onWarning);
       await pool.terminate();
     }
   });
