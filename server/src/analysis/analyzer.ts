@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
-import { runChecks } from '../checks/index';
+import { runChecks, runModuleChecks, type ModuleFindings } from '../checks/index';
 import { defaultCheckPolicy, finding, type CheckPolicy } from '../checks/context';
 import { SeriesFiles, seriesFromSetting, seriesKey, type SeriesOrder } from '../checks/series';
 import type { Finding } from '../checks/types';
@@ -90,6 +90,8 @@ interface ModelEntry {
   module: LivepatchModule;
   headers: string[];
   files: string[];
+  /** Findings of the module-scope checks on this model, under the policy of that generation. */
+  moduleFindings?: { policyGeneration: number; findings: ModuleFindings };
 }
 
 /** Every module of the workspace with its model, valid while nothing changes (see Analyzer.generation). */
@@ -167,6 +169,7 @@ export class Analyzer {
   /** The load order of the scenario the user simulates: below the setting and series files, above a guess. */
   private scenarioSeries: SeriesOrder | undefined;
   private policy: CheckPolicy = defaultCheckPolicy;
+  private policyGeneration = 0;
   log: (message: string) => void = () => {};
 
   private constructor(public kernel: KernelModel, readonly fs: FileSystemHost, private readonly parser: Parser, options: AnalyzerOptions) {
@@ -233,6 +236,7 @@ export class Analyzer {
 
   setPolicy(policy: CheckPolicy): void {
     this.policy = policy;
+    this.policyGeneration++;
     this.results.clear();
   }
 
@@ -504,14 +508,27 @@ export class Analyzer {
     }
     if (files.length === 0) return;
     this.sortFixFiles(files);
-    this.modelOf(fixGroup(folder, files));
+    this.moduleFindingsOf(this.modelOf(fixGroup(folder, files)));
   }
 
   /** Assembles (and caches) the model of a C file that is a module of its own, before it is asked for. */
   private assembleAhead(path: string): void {
     // A fix folder's files form one module with its list: a model of the file alone is waste.
     if (!this.sources.has(path) || this.claimedByKbuild(path) || this.patchedFuncs.probe(dirname(path))) return;
-    this.modelOf(fileGroup(path));
+    this.moduleFindingsOf(this.modelOf(fileGroup(path)));
+  }
+
+  /**
+   * The module-scope checks of a model, run once per model (and policy): during a batch, while
+   * workers parse, so that only the checks across modules are left for after it.
+   */
+  private moduleFindingsOf(entry: ModelEntry): ModuleFindings {
+    if (entry.moduleFindings?.policyGeneration !== this.policyGeneration) {
+      const textOf = (path: string) => this.sources.get(path)?.text;
+      const findings = runModuleChecks(entry.module, { kernel: this.kernel, modules: [entry.module], policy: this.policy, textOf, log: this.log });
+      entry.moduleFindings = { policyGeneration: this.policyGeneration, findings };
+    }
+    return entry.moduleFindings.findings;
   }
 
   private claimedByKbuild(path: string): boolean {
@@ -740,7 +757,7 @@ export class Analyzer {
     for (const path of [...own.files, ...own.headers]) findings.push(...this.syntaxFindings(path));
     try {
       const textOf = (path: string) => this.sources.get(path)?.text;
-      findings.push(...runChecks(own.module, { kernel: this.kernel, modules, series, policy: this.policy, textOf, log: this.log }));
+      findings.push(...runChecks(own.module, { kernel: this.kernel, modules, series, policy: this.policy, textOf, log: this.log }, this.moduleFindingsOf(own)));
     } catch (error) {
       this.log(`checks failed for module ${own.module.name}: ${(error as Error).stack ?? error}`);
     }
