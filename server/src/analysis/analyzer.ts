@@ -143,6 +143,8 @@ export class Analyzer {
   private readonly kbuild = new Map<string, KbuildModule[]>();
   /** Folders whose Kbuild/Makefile was looked for on disk. */
   private readonly probedFolders = new Set<string>();
+  /** Folder listings of the batch being added (addFiles), so each folder is listed once. */
+  private batchListings: Map<string, { name: string; isDirectory: boolean }[]> | undefined;
   /** Layout facts by path, for the source version they were read from (layoutFactsOf). */
   private readonly layoutFacts = new Map<string, { version: number; facts: LayoutFacts | undefined }>();
   private readonly results = new Map<string, ModuleResult>();
@@ -288,7 +290,7 @@ export class Analyzer {
     this.probedFolders.add(folder);
     // One listing says which build files exist: most folders have none, and a read that fails
     // costs an error object each. An empty listing (a host that cannot list) falls back to reads.
-    const entries = this.fs.listFolder(folder);
+    const entries = this.listFolder(folder);
     const listed = entries.length > 0 ? new Set(entries.filter((e) => !e.isDirectory).map((e) => e.name)) : undefined;
     if (this.patchedFuncs.probe(folder, listed)) this.groupsCache = undefined;
     for (const name of ['Kbuild', 'Makefile']) {
@@ -369,6 +371,25 @@ export class Analyzer {
    * its newer state. Resolves when every file is in, or soon after `signal` aborts.
    */
   async addFiles(paths: string[], options: AddFilesOptions = {}): Promise<AddFilesResult> {
+    const outer = this.batchListings;
+    this.batchListings ??= new Map();
+    try {
+      return await this.addBatch(paths, options);
+    } finally {
+      if (!outer) this.batchListings = undefined;
+    }
+  }
+
+  /** A folder's entries, listed once per batch: build files and fix folders are probed from it. */
+  private listFolder(folder: string): { name: string; isDirectory: boolean }[] {
+    const listed = this.batchListings?.get(folder);
+    if (listed) return listed;
+    const entries = this.fs.listFolder(folder);
+    this.batchListings?.set(folder, entries);
+    return entries;
+  }
+
+  private async addBatch(paths: string[], options: AddFilesOptions): Promise<AddFilesResult> {
     const { signal, onProgress } = options;
     const sources: string[] = [];
     for (const given of paths) {
@@ -498,8 +519,7 @@ export class Analyzer {
     if (this.kbuild.has(folder) || !this.patchedFuncs.probe(folder)) return;
     // The folder's listing names its files without a walk over every source of the workspace; a
     // source that is not on disk (yet) only makes groups() assemble the module once more.
-    let files = this.fs
-      .listFolder(folder)
+    let files = this.listFolder(folder)
       .map((entry) => join(folder, entry.name))
       .filter((path) => isC(path) && this.sources.has(path));
     if (files.length === 0) {

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { setQueryErrorLogger } from '../parser/queries';
-import { parseFileFacts } from '../parser/sourceFile';
+import { parseFileFactsAndAnnotations } from '../parser/sourceFile';
 import { loadCLanguage, newCParser, type CompiledWasm } from '../parser/treeSitter';
 import { layoutFactsOf, mayHoldLayoutFacts, type LayoutFacts } from '../layouts/workspace';
 import { encodeFacts, type EncodedFacts } from './factsCodec';
@@ -53,9 +53,9 @@ async function main(): Promise<void> {
     const transfers: ArrayBuffer[] = [];
     for (const { id, path, text } of files) {
       try {
-        const parsed = parseFileFacts(ready, path, text);
+        const { parsed, annotations } = parseFileFactsAndAnnotations(ready, path, text);
         const { encoded, transfer } = encodeFacts(parsed.facts);
-        const layout = mayHoldLayoutFacts(text) ? layoutFactsOf(path, text) : undefined;
+        const layout = mayHoldLayoutFacts(text) ? layoutFactsOf(path, text, annotations) : undefined;
         replies.push({ kind: 'facts', id, encoded, unparsable: parsed.unparsable, ...(layout ? { layout } : {}) });
         transfers.push(...transfer);
       } catch (error) {

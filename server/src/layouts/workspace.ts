@@ -6,7 +6,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { Location } from '../model/location';
 import type { PatchedFuncsList } from '../model/types';
-import { layoutAnnotations } from '../parser/neutralize';
+import { isLayoutAnnotation, layoutAnnotations, type Annotation } from '../parser/neutralize';
 import type { LayoutSources } from './assembleLayout';
 import { isPatchedFuncsFile, parsePatchedFuncs, patchedFuncsFileName } from './patchedFuncsCsv';
 
@@ -135,10 +135,14 @@ export function mayHoldLayoutFacts(text: string): boolean {
   return text.includes('@@') || text.includes('KLP_RELOC_SYMBOL');
 }
 
-export function layoutFactsOf(path: string, text: string): LayoutFacts {
+/**
+ * `annotations`: the text's annotations when its neutralisation already found them (the same scan
+ * layoutAnnotations runs); the text is scanned otherwise.
+ */
+export function layoutFactsOf(path: string, text: string, annotations?: readonly Annotation[]): LayoutFacts {
   const markers: NonNullable<LayoutSources['markers']> = [];
   const relocations: NonNullable<LayoutSources['relocations']> = [];
-  const found = layoutAnnotations(text);
+  const found = annotations ? annotations.filter(isLayoutAnnotation) : layoutAnnotations(text);
   if (found.length === 0) return { markers, relocations };
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);

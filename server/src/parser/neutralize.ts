@@ -105,7 +105,12 @@ export function layoutAnnotations(source: string): Annotation[] {
   if (!source.includes('@@') && !source.includes('KLP_RELOC_SYMBOL')) return [];
   const annotations: Annotation[] = [];
   scanAnnotations(source, 0, annotations, []);
-  return annotations.filter((a) => a.name.startsWith('@@') || a.name === 'KLP_RELOC_SYMBOL' || a.name === 'KLP_RELOC_SYMBOL_POS');
+  return annotations.filter(isLayoutAnnotation);
+}
+
+/** A template marker or a relocation macro (see layoutAnnotations). */
+export function isLayoutAnnotation(a: Annotation): boolean {
+  return a.name.startsWith('@@') || a.name === 'KLP_RELOC_SYMBOL' || a.name === 'KLP_RELOC_SYMBOL_POS';
 }
 
 export interface NeutralizedText {

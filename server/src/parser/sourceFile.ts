@@ -91,10 +91,20 @@ function parseText(parser: Parser, text: string, oldTree: Tree | undefined, prev
  * tree. The one definition of reading a closed file, in this thread or in a worker.
  */
 export function parseFileFacts(parser: Parser, path: string, text: string): ParsedFacts {
+  return parseFileFactsAndAnnotations(parser, path, text).parsed;
+}
+
+/**
+ * parseFileFacts, with the annotations its neutralisation found (undefined when the text was
+ * not neutralised: binary): a worker reads the layout annotations from them instead of scanning
+ * the text again.
+ */
+export function parseFileFactsAndAnnotations(parser: Parser, path: string, text: string): { parsed: ParsedFacts; annotations: Annotation[] | undefined } {
   const parsed = parseText(parser, text, undefined);
-  if (!parsed.tree) return { facts: emptyFacts(path), unparsable: parsed.unparsable };
+  const annotations = parsed.neutralization ? parsed.annotations : undefined;
+  if (!parsed.tree) return { parsed: { facts: emptyFacts(path), unparsable: parsed.unparsable }, annotations };
   try {
-    return { facts: extractFileFacts(path, text, parsed.tree, parsed.annotations, parsed.parsedText), unparsable: undefined };
+    return { parsed: { facts: extractFileFacts(path, text, parsed.tree, parsed.annotations, parsed.parsedText), unparsable: undefined }, annotations };
   } finally {
     parsed.tree.delete();
   }
