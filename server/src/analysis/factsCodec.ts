@@ -236,11 +236,13 @@ export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer
     w.maybeStr(c.resultType);
     w.int(c.offset);
   });
-  w.list(facts.functionReferences, (f) => {
+  const writeReference = (f: FunctionReference) => {
     w.str(f.name);
     w.str(f.enclosingFunction);
     w.int(f.offset);
-  });
+  };
+  w.list(facts.callEdges, writeReference);
+  w.list(facts.functionReferences, writeReference);
   w.list(facts.returns, (f) => {
     w.str(f.enclosingFunction);
     w.str(f.text);
@@ -344,11 +346,13 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     site.offset = r.int();
     return site;
   });
-  const functionReferences = r.list((): FunctionReference => {
+  const readReference = (): FunctionReference => {
     const name = r.str();
     const enclosingFunction = r.str();
     return { name, enclosingFunction, offset: r.int() };
-  });
+  };
+  const callEdges = r.list(readReference);
+  const functionReferences = r.list(readReference);
   const returns = r.list((): ReturnSite => {
     const enclosingFunction = r.str();
     const text = r.str();
@@ -409,6 +413,7 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     functions,
     structVariables,
     calls,
+    callEdges,
     functionReferences,
     returns,
     staticLocals,

@@ -216,9 +216,14 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     for (const v of facts.structVariables) if (active(facts, v.offset) && !structVariables.has(v.name)) structVariables.set(v.name, v);
   }
   for (const facts of allFacts) {
-    for (const call of facts.calls) {
+    // Calls the model reads and plain call edges, merged back into text order (both are sorted
+    // by offset): a function's callees keep the order they are written in.
+    const { calls, callEdges } = facts;
+    for (let i = 0, j = 0; i < calls.length || j < callEdges.length; ) {
+      const detailed = j >= callEdges.length || (i < calls.length && calls[i].offset <= callEdges[j].offset);
+      const call = detailed ? calls[i++] : callEdges[j++];
       if (!active(facts, call.offset)) continue;
-      allCalls.push(call);
+      if (detailed) allCalls.push(call as CallSite);
       const fn = functions.get(call.enclosingFunction);
       if (fn && fn.location.file === facts.path && !fn.calls.includes(call.name)) fn.calls.push(call.name);
     }

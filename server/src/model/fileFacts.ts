@@ -158,7 +158,13 @@ export interface FileFacts {
   path: string;
   functions: RawFunction[];
   structVariables: StructVariable[];
+  /** Calls whose arguments the model reads (detailedCall), with their positions. */
   calls: CallSite[];
+  /**
+   * Every other call, by name and offset only: it feeds the call graph and nothing else, and
+   * extracted kernel code has thousands, whose positions would cost every stage for nothing.
+   */
+  callEdges: FunctionReference[];
   functionReferences: FunctionReference[];
   returns: ReturnSite[];
   staticLocals: StaticLocal[];
@@ -555,6 +561,7 @@ export function emptyFacts(path: string): FileFacts {
     functions: [],
     structVariables: [],
     calls: [],
+    callEdges: [],
     functionReferences: [],
     returns: [],
     staticLocals: [],
@@ -820,15 +827,15 @@ function resolve(x: Extraction, pending: Pending, spans: FunctionSpans, facts: F
     }
     const callee = x.parsed.slice(offset, nameEnd);
     const enclosingFunction = spans.at(offset);
+    if (!detailedCall(callee, enclosingFunction)) {
+      // Ordinary calls only feed the call graph: name and offset, no position, no arguments.
+      facts.callEdges.push({ name: callee, enclosingFunction, offset });
+      continue;
+    }
     // A call starts where its name starts and ends where its argument list ends.
     const start = x.lines.position(offset);
     const location = { file: x.path, range: { start, end: x.lines.position(args.endIndex) } };
     const nameLocation = { file: x.path, range: { start: { line: start.line, character: start.character }, end: x.lines.position(nameEnd) } };
-    if (!detailedCall(callee, enclosingFunction)) {
-      // Ordinary calls only feed the call graph: name and position, nothing marshalled per argument.
-      facts.calls.push({ name: callee, arguments: [], location, nameLocation, enclosingFunction, returned: false, offset });
-      continue;
-    }
     const node = args.parent!;
     const parent = node.parent;
     const parentType = parent?.type;
@@ -1177,6 +1184,9 @@ export function updateFileFacts(
     shiftLocation(s, c.nameLocation);
     c.offset += delta;
   });
+  const callEdges = splice(previous.callEdges, fresh.callEdges, byOffset, start, oldEnd, (r) => {
+    r.offset += delta;
+  });
   const functionReferences = splice(previous.functionReferences, fresh.functionReferences, byOffset, start, oldEnd, (r) => {
     r.offset += delta;
   });
@@ -1189,7 +1199,7 @@ export function updateFileFacts(
   const syntaxErrors = splice(previous.syntaxErrors, fresh.syntaxErrors, byOffset, start, oldEnd, located);
   const records = splice(previous.records ?? [], fresh.records ?? [], byOffset, start, oldEnd, located);
   if (!records) return undefined;
-  if (!structVariables || !calls || !functionReferences || !returns || !staticLocals || !defines || !includes || !structUses || !designators || !syntaxErrors) {
+  if (!structVariables || !calls || !callEdges || !functionReferences || !returns || !staticLocals || !defines || !includes || !structUses || !designators || !syntaxErrors) {
     return undefined;
   }
   return {
@@ -1197,6 +1207,7 @@ export function updateFileFacts(
     functions,
     structVariables,
     calls,
+    callEdges,
     functionReferences,
     returns,
     staticLocals,
