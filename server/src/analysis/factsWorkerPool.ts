@@ -107,6 +107,9 @@ export class FactsWorkerPool {
   private everReady = false;
   private terminated = false;
   private idleTimer: NodeJS.Timeout | undefined;
+  private dispatchScheduled = false;
+  /** Unsettled tasks by the signal that cancels them: one listener per signal, not one per file. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<Task>>();
   private readonly log: (message: string) => void;
   private readonly idleMs: number;
   private readonly taskTimeoutMs: number;
@@ -155,10 +158,6 @@ export class FactsWorkerPool {
       this.scheduleDispatch();
     });
   }
-
-  private dispatchScheduled = false;
-  /** Unsettled tasks by the signal that cancels them: one listener per signal, not one per file. */
-  private readonly bySignal = new WeakMap<AbortSignal, Set<Task>>();
 
   private watch(signal: AbortSignal): Set<Task> {
     let tasks = this.bySignal.get(signal);
@@ -310,20 +309,14 @@ export class FactsWorkerPool {
     // The oldest batch was running when the worker died; the others were only waiting behind it.
     const [running = [], ...waiting] = slot.batches.splice(0);
     const suspects = running.filter((t) => !t.settled);
-    if (suspects.length === 1) {
+    if (suspects.length === 1 && ++suspects[0].crashes >= 2) {
       const [culprit] = suspects;
-      culprit.crashes++;
-      if (culprit.crashes >= 2) {
-        this.log(`the facts worker died twice on ${culprit.path}; the file is not analysed`);
-        this.settle(culprit, { facts: emptyFacts(culprit.path), unparsable: 'the C parser stopped on this file (its worker thread died twice); not analysed' });
-      } else {
-        this.queue.unshift(culprit);
-      }
-    } else {
-      // Any of them may have done it: each goes again on its own, so the next death names one.
-      for (const task of suspects) task.alone = true;
+      this.log(`the facts worker died twice on ${culprit.path}; the file is not analysed`);
+      this.settle(culprit, { facts: emptyFacts(culprit.path), unparsable: 'the C parser stopped on this file (its worker thread died twice); not analysed' });
     }
-    this.queue.unshift(...(suspects.length === 1 ? [] : suspects), ...waiting.flat().filter((t) => !t.settled));
+    // Several suspects: any of them may have done it; each goes again on its own, so the next death names one.
+    if (suspects.length > 1) for (const task of suspects) task.alone = true;
+    this.queue.unshift(...suspects.filter((t) => !t.settled), ...waiting.flat().filter((t) => !t.settled));
     this.failQueueIfGivenUp();
     this.grow();
     this.dispatch();
