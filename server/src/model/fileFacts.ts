@@ -704,8 +704,7 @@ function collect(x: Extraction, tree: Tree, facts: FileFacts, query: Query, rang
       case Kind.StaticDeclaration: {
         const storage = capture(captures, 'storage')!;
         if (textOf(x, storage) !== 'static') break;
-        const declaration = capture(captures, 'declaration')!;
-        if (declaration.parent?.type === 'compound_statement') pending.statics.push(declaration);
+        pending.statics.push(capture(captures, 'declaration')!);
         break;
       }
       case Kind.Struct: {

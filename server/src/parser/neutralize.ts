@@ -300,13 +300,37 @@ function syscallDefinition(source: string, start: number, wordEnd: number): { en
 /** How far after `static` the scan looks for a definition macro. */
 const staticLookahead = 64;
 
+/** Runs of spaces, shared: most blanked spans are short and on one line. */
+const spaces = ' '.repeat(256);
+
+/**
+ * `source[start, end)` with every character but line breaks turned into a space. A regex
+ * replace allocated per character and was the neutralisation's largest allocation.
+ */
+function blankOut(source: string, start: number, end: number): string {
+  let out = '';
+  let i = start;
+  while (i < end) {
+    let j = i;
+    while (j < end) {
+      const c = source.charCodeAt(j);
+      if (c === 10 || c === 13) break;
+      j++;
+    }
+    for (let n = j - i; n > 0; n -= spaces.length) out += n >= spaces.length ? spaces : spaces.slice(0, n);
+    if (j < end) out += source[j++];
+    i = j;
+  }
+  return out;
+}
+
 /** `source[from, to)` with the annotations in it (sorted, inside the range) blanked. */
 function blankedSegment(source: string, annotations: Annotation[], from: number, to: number): string {
   const pieces: string[] = [];
   let last = from;
   for (const a of annotations) {
     pieces.push(source.slice(last, a.start));
-    pieces.push(a.replacement ?? source.slice(a.start, a.end).replace(/[^\r\n]/g, ' '));
+    pieces.push(a.replacement ?? blankOut(source, a.start, a.end));
     last = a.end;
   }
   pieces.push(source.slice(last, to));
@@ -491,7 +515,7 @@ function blankedRanges(source: string, blanks: [number, number][], from: number,
   const pieces: string[] = [];
   let last = from;
   for (const [start, end] of blanks) {
-    pieces.push(source.slice(last, start), source.slice(start, end).replace(/[^\r\n]/g, ' '));
+    pieces.push(source.slice(last, start), blankOut(source, start, end));
     last = end;
   }
   pieces.push(source.slice(last, to));

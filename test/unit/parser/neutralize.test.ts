@@ -25,3 +25,14 @@ test('an unterminated comment or string does not throw', () => {
     assert.equal(neutralizeAnnotations(source).text.length, source.length);
   }
 });
+
+test('a blanked annotation keeps its line breaks, CRLF ones too, however long it is', () => {
+  const long = 'a'.repeat(300);
+  const annotation = `__attribute__((aligned(8),\r\n\tsection(".data.${long}"),\n\tused))`;
+  const source = `int x ${annotation};\r\nint y;\n`;
+  const { text } = neutralizeAnnotations(source);
+  const start = source.indexOf('__attribute__');
+  // Every character of the annotation is a space but its \r and \n; the rest is untouched.
+  const blanked = [...annotation].map((c) => (c === '\r' || c === '\n' ? c : ' ')).join('');
+  assert.equal(text, source.slice(0, start) + blanked + source.slice(start + annotation.length));
+});

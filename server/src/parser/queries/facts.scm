@@ -26,9 +26,9 @@
 (return_statement) @return
 
 ; Function-scope statics (LP-STATIC-LOCAL): declarations with a storage class directly inside a
-; body. The code checks the parent is a compound_statement: a pattern rooted at every block costs
-; more than testing the few declarations that have a storage class.
-(declaration (storage_class_specifier) @storage) @declaration
+; body. Rooted at the block: file-scope `extern` declarations (thousands in extracted kernel code)
+; would otherwise each be copied out of wasm only to be dropped.
+(compound_statement (declaration (storage_class_specifier) @storage) @declaration)
 
 (preproc_def name: (identifier) @define.name value: (preproc_arg)? @define.value) @define
 
