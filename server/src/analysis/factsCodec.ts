@@ -31,8 +31,16 @@ export interface EncodedFacts {
   ints: Int32Array;
 }
 
+/**
+ * The buffer writers fill, kept between files: encoding is synchronous, one file at a time per
+ * thread, and finish() copies the result out. A fresh 16 KiB buffer per file (most need far
+ * less, some grow it) was a steady stream of garbage for a worker's collector.
+ */
+let scratch = new Int32Array(4096);
+const maxScratchInts = 1 << 18;
+
 class Writer {
-  private buffer = new Int32Array(4096);
+  private buffer = scratch;
   private length = 0;
   readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
@@ -43,6 +51,8 @@ class Writer {
     const bigger = new Int32Array(Math.max(this.buffer.length * 2, this.length + n));
     bigger.set(this.buffer.subarray(0, this.length));
     this.buffer = bigger;
+    // An outsized file's buffer is not kept: it would hold its memory for the thread's life.
+    if (bigger.length <= maxScratchInts) scratch = bigger;
   }
   int(value: number): void {
     this.room(1);
