@@ -6,7 +6,7 @@
  * helper) the function it sits in plays.
  */
 import { inactiveRanges, isInactive, type ConditionCache, type ConfigurationFacts } from '../preprocess/conditionals';
-import { evaluateExpression } from '../preprocess/expression';
+import { evaluateExpression, type EvaluationOptions } from '../preprocess/expression';
 import { kernelConstantValue } from '../preprocess/kernelConstants';
 import type { MacroBody, MacroEnvironment } from '../preprocess/macros';
 import { descriptorFields, kpatchShadowApis } from '../layouts/generators';
@@ -108,9 +108,94 @@ function recordTypes(allFacts: readonly FileFacts[], active: (facts: FileFacts, 
   return records;
 }
 
-export function assembleModule(sources: ModuleSources, configuration: ConfigurationFacts): LivepatchModule {
-  const allFacts = [...sources.files, ...sources.headers];
+/**
+ * Values of one module's expressions: macro-expanded and evaluated once per text, identifiers
+ * followed through object-like macros. A class rather than closures inside assembleModule: the
+ * engine keeps its optimised code across modules instead of compiling it again for each
+ * module's new closures (which, on a tree of a hundred fixes, cost more than running them).
+ */
+class ModuleValues {
+  private readonly evaluated = new Map<string, ReturnType<typeof evaluateExpression>>();
+  private readonly options: EvaluationOptions;
+  constructor(
+    /** Every active #define of the module (first definition wins). */
+    readonly macros: Map<string, MacroDefinition>,
+    readonly env: MacroEnvironment,
+  ) {
+    this.options = { ...env, identifierValue: kernelConstantValue };
+  }
 
+  evaluate(text: string): ReturnType<typeof evaluateExpression> {
+    if (this.evaluated.has(text)) return this.evaluated.get(text);
+    const value = evaluateExpression(text, this.options);
+    this.evaluated.set(text, value);
+    return value;
+  }
+
+  resolvedNumber(value: InitValue | undefined): ResolvedValue<number> | undefined {
+    if (!value || value.kind !== 'expression') return undefined;
+    const v = this.evaluate(value.text);
+    return { value: typeof v === 'number' ? v : undefined, text: value.text, location: value.location };
+  }
+
+  resolvedString(value: InitValue | undefined): ResolvedValue<string> | undefined {
+    if (!value || value.kind !== 'expression') return undefined;
+    const v = this.evaluate(value.text);
+    if (v === 0) return undefined; // NULL
+    return { value: typeof v === 'string' ? v : undefined, text: value.text, location: value.location };
+  }
+
+  /** `foo`, `&foo`, `(foo)`, `foo + 0` or a macro naming an identifier → "foo". */
+  identifierOf(text: string): string | undefined {
+    // Most texts are a plain identifier already (argument identifiers, names): skip the clean-up.
+    let t = text;
+    if (!isPlainIdentifier(t)) {
+      t = t.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
+      if (!/^[A-Za-z_]\w*$/.test(t)) return undefined;
+    }
+    for (let guard = 0; guard < 16; guard++) {
+      const macro = this.macros.get(t);
+      if (!macro || macro.parameters) break;
+      const next = macro.body.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
+      if (!/^[A-Za-z_]\w*$/.test(next)) break;
+      t = next;
+    }
+    return t;
+  }
+
+  /** The macro a text names, when it is exactly one. */
+  macroName(text: string): string | undefined {
+    const t = text.trim();
+    return this.macros.has(t) ? t : undefined;
+  }
+
+  /** A call argument's value, with its text and place. */
+  argumentValue(args: CallSite['arguments'], index: number): ResolvedValue<number> | undefined {
+    const a = args[index];
+    if (!a) return undefined;
+    const v = this.evaluate(a.text);
+    return { value: typeof v === 'number' ? v : undefined, text: a.text, location: a.location };
+  }
+
+  /** The function a call argument names (a ctor, a dtor), or undefined for NULL. */
+  functionArgument(args: CallSite['arguments'], index: number): string | undefined {
+    const a = args[index];
+    if (!a || this.evaluate(a.text) === 0) return undefined;
+    return this.identifierOf(a.text) ?? a.text;
+  }
+}
+
+type InactiveByFile = Map<string, [number, number][]>;
+
+function isActive(inactiveByFile: InactiveByFile, facts: FileFacts, offset: number): boolean {
+  return !isInactive(inactiveByFile.get(facts.path) ?? [], offset);
+}
+
+/**
+ * The module's macros (active code only) and the ranges of each file the target configuration
+ * compiles out.
+ */
+function moduleMacros(allFacts: readonly FileFacts[], configuration: ConfigurationFacts, moduleName: string): { values: ModuleValues; inactiveByFile: InactiveByFile } {
   // Macros: every #define seen (first definition wins, as a header guard would make it).
   const macros = new Map<string, MacroDefinition>();
   for (const facts of allFacts) {
@@ -120,10 +205,10 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
   }
   const env: MacroEnvironment = {
     lookup: (name): MacroBody | undefined => macros.get(name),
-    moduleName: sources.name,
+    moduleName,
   };
 
-  const inactiveByFile = new Map<string, [number, number][]>();
+  const inactiveByFile: InactiveByFile = new Map();
   const conditionCache: ConditionCache = { results: new Map(), positionIndependent: () => false };
   for (const facts of allFacts) {
     const ownDefines = new Map<string, RawDefine>();
@@ -140,65 +225,35 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     conditionCache.positionIndependent = (condition) => ![...identifiersIn(condition)].some((id) => ownDefines.has(id));
     inactiveByFile.set(facts.path, inactiveRanges(facts.conditionals, macrosAt, configuration, conditionCache));
   }
-  const active = (facts: FileFacts, offset: number) => !isInactive(inactiveByFile.get(facts.path) ?? [], offset);
 
   // Active macros only from here on (a #define in a dead #if branch must not count).
   for (const facts of allFacts) {
     for (const define of facts.defines) {
-      if (!active(facts, define.offset) && macros.get(define.name)?.location === define.location) macros.delete(define.name);
+      if (!isActive(inactiveByFile, facts, define.offset) && macros.get(define.name)?.location === define.location) macros.delete(define.name);
     }
   }
   for (const facts of allFacts) {
     for (const define of facts.defines) {
-      if (active(facts, define.offset) && !macros.has(define.name)) macros.set(define.name, { name: define.name, parameters: define.parameters, body: define.body, location: define.location });
+      if (isActive(inactiveByFile, facts, define.offset) && !macros.has(define.name)) {
+        macros.set(define.name, { name: define.name, parameters: define.parameters, body: define.body, location: define.location });
+      }
     }
   }
+  return { values: new ModuleValues(macros, env), inactiveByFile };
+}
 
-  // Module code repeats the same expressions (return values, ids): evaluate each text once.
-  const evaluated = new Map<string, ReturnType<typeof evaluateExpression>>();
-  const evaluationOptions = { ...env, identifierValue: kernelConstantValue };
-  const evaluate = (text: string) => {
-    if (evaluated.has(text)) return evaluated.get(text);
-    const value = evaluateExpression(text, evaluationOptions);
-    evaluated.set(text, value);
-    return value;
-  };
-  const resolvedNumber = (value: InitValue | undefined): ResolvedValue<number> | undefined => {
-    if (!value || value.kind !== 'expression') return undefined;
-    const v = evaluate(value.text);
-    return { value: typeof v === 'number' ? v : undefined, text: value.text, location: value.location };
-  };
-  const resolvedString = (value: InitValue | undefined): ResolvedValue<string> | undefined => {
-    if (!value || value.kind !== 'expression') return undefined;
-    const v = evaluate(value.text);
-    if (v === 0) return undefined; // NULL
-    return { value: typeof v === 'string' ? v : undefined, text: value.text, location: value.location };
-  };
-  /** `foo`, `&foo`, `(foo)`, `foo + 0` or a macro naming an identifier → "foo". */
-  const identifierOf = (text: string): string | undefined => {
-    // Most texts are a plain identifier already (argument identifiers, names): skip the clean-up.
-    let t = text;
-    if (!isPlainIdentifier(t)) {
-      t = t.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
-      if (!/^[A-Za-z_]\w*$/.test(t)) return undefined;
-    }
-    for (let guard = 0; guard < 16; guard++) {
-      const macro = macros.get(t);
-      if (!macro || macro.parameters) break;
-      const next = macro.body.trim().replace(/^\(+|\)+$/g, '').replace(/^&\s*/, '').trim();
-      if (!/^[A-Za-z_]\w*$/.test(next)) break;
-      t = next;
-    }
-    return t;
-  };
-
-  // Functions and struct variables of the module (active code only, first definition wins).
+/** Functions and struct variables of the module (active code only, first definition wins), and the calls the model reads. */
+function moduleFunctions(
+  allFacts: readonly FileFacts[],
+  inactiveByFile: InactiveByFile,
+  values: ModuleValues,
+): { functions: Map<string, FunctionDefinition>; structVariables: Map<string, StructVariable>; allCalls: CallSite[] } {
   const functions = new Map<string, FunctionDefinition>();
   const structVariables = new Map<string, StructVariable>();
   const allCalls: CallSite[] = [];
   for (const facts of allFacts) {
     for (const f of facts.functions) {
-      if (!active(facts, f.startOffset) || functions.has(f.name)) continue;
+      if (!isActive(inactiveByFile, facts, f.startOffset) || functions.has(f.name)) continue;
       functions.set(f.name, {
         name: f.name,
         file: facts.path,
@@ -213,7 +268,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
         staticLocals: [],
       });
     }
-    for (const v of facts.structVariables) if (active(facts, v.offset) && !structVariables.has(v.name)) structVariables.set(v.name, v);
+    for (const v of facts.structVariables) if (isActive(inactiveByFile, facts, v.offset) && !structVariables.has(v.name)) structVariables.set(v.name, v);
   }
   for (const facts of allFacts) {
     // Calls the model reads and plain call edges, merged back into text order (both are sorted
@@ -222,7 +277,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     for (let i = 0, j = 0; i < calls.length || j < callEdges.length; ) {
       const detailed = j >= callEdges.length || (i < calls.length && calls[i].offset <= callEdges[j].offset);
       const call = detailed ? calls[i++] : callEdges[j++];
-      if (!active(facts, call.offset)) continue;
+      if (!isActive(inactiveByFile, facts, call.offset)) continue;
       if (detailed) allCalls.push(call as CallSite);
       const fn = functions.get(call.enclosingFunction);
       if (fn && fn.location.file === facts.path && !fn.calls.includes(call.name)) fn.calls.push(call.name);
@@ -231,25 +286,181 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     for (const reference of facts.functionReferences) {
       const fn = functions.get(reference.enclosingFunction);
       if (!fn || fn.location.file !== facts.path) continue;
-      const id = identifierOf(reference.name);
+      const id = values.identifierOf(reference.name);
       if (!id || id === fn.name || !functions.has(id) || fn.calls.includes(id)) continue;
-      if (active(facts, reference.offset)) fn.calls.push(id);
+      if (isActive(inactiveByFile, facts, reference.offset)) fn.calls.push(id);
     }
     for (const r of facts.returns) {
       const fn = functions.get(r.enclosingFunction);
-      if (!fn || fn.location.file !== facts.path || !active(facts, r.offset)) continue;
-      const v = r.text ? evaluate(r.text) : undefined;
+      if (!fn || fn.location.file !== facts.path || !isActive(inactiveByFile, facts, r.offset)) continue;
+      const v = r.text ? values.evaluate(r.text) : undefined;
       fn.returns.push({ text: r.text, value: typeof v === 'number' ? v : undefined, location: r.location });
     }
-    for (const s of facts.staticLocals) {
-      const fn = functions.get(s.enclosingFunction);
-      if (fn && fn.location.file === facts.path && active(facts, s.offset)) fn.staticLocals.push({ name: s.name, location: s.location });
+    for (const st of facts.staticLocals) {
+      const fn = functions.get(st.enclosingFunction);
+      if (fn && fn.location.file === facts.path && isActive(inactiveByFile, facts, st.offset)) fn.staticLocals.push({ name: st.name, location: st.location });
+    }
+  }
+  return { functions, structVariables, allCalls };
+}
+
+type ModuleNote = Partial<Pick<LivepatchModule, 'init' | 'exit' | 'modinfoLivepatch' | 'license'>>;
+
+/** Module skeleton: module_init/exit, modinfo, license, parameters (file-scope "calls"). */
+function moduleSkeleton(allCalls: readonly CallSite[], values: ModuleValues, functions: Map<string, FunctionDefinition>): { note: ModuleNote; parameters: LivepatchModule['parameters'] } {
+  const note: ModuleNote = {};
+  const parameters: LivepatchModule['parameters'] = [];
+  for (const call of allCalls) {
+    if (call.enclosingFunction !== '') continue;
+    const first = call.arguments[0];
+    if ((call.name === 'module_init' || call.name === 'module_exit') && first) {
+      const name = values.identifierOf(first.text) ?? first.text;
+      const entry = { name, location: first.location, definition: functions.get(name) };
+      if (call.name === 'module_init') note.init ??= entry;
+      else note.exit ??= entry;
+    } else if (call.name === 'MODULE_INFO' && first?.text.trim() === 'livepatch') {
+      note.modinfoLivepatch ??= call.location;
+    } else if (call.name === 'MODULE_LICENSE' && first) {
+      const v = values.evaluate(first.text);
+      note.license ??= { value: typeof v === 'string' ? v : first.text, location: call.location };
+    } else if ((call.name === 'module_param' || call.name === 'module_param_named') && first) {
+      const typeArg = call.arguments[call.name === 'module_param' ? 1 : 2];
+      const permArg = call.arguments[call.name === 'module_param' ? 2 : 3];
+      parameters.push({ name: first.text, type: typeArg?.text ?? '', permissions: permArg?.text ?? '', location: call.location });
+    }
+  }
+  return { note, parameters };
+}
+
+/**
+ * Roles of functions: the roots the livepatch core calls into, and helpers reached from them.
+ * Gives each function's contexts, computed once per function.
+ */
+class CallContexts {
+  private readonly roles = new Map<string, CallContext[]>();
+  private readonly reachedFrom = new Map<string, Set<string>>();
+  private readonly byFunction = new Map<string, CallContext[]>();
+
+  constructor(patches: readonly KlpPatch[], note: ModuleNote, functions: Map<string, FunctionDefinition>) {
+    for (const patch of patches) {
+      for (const object of patch.objects) {
+        for (const func of object.funcs) if (func.newFunc?.definition && func.oldName?.value) this.addRole(func.newFunc.name, { kind: 'patched-function', oldName: func.oldName.value });
+        for (const cb of object.callbacks) if (cb.definition) this.addRole(cb.name, { kind: 'callback', callback: cb.kind });
+      }
+    }
+    if (note.init?.definition) this.addRole(note.init.name, { kind: 'init' });
+    if (note.exit?.definition) this.addRole(note.exit.name, { kind: 'exit' });
+    for (const root of this.roles.keys()) {
+      const seen = new Set<string>([root]);
+      const queue = [root];
+      while (queue.length) {
+        const current = functions.get(queue.shift()!);
+        for (const callee of current?.calls ?? []) {
+          if (seen.has(callee) || !functions.has(callee)) continue;
+          seen.add(callee);
+          queue.push(callee);
+          if (!this.roles.has(callee)) {
+            const set = this.reachedFrom.get(callee) ?? new Set<string>();
+            set.add(root);
+            this.reachedFrom.set(callee, set);
+          }
+        }
+      }
     }
   }
 
+  private addRole(name: string, role: CallContext): void {
+    const list = this.roles.get(name) ?? [];
+    list.push(role);
+    this.roles.set(name, list);
+  }
+
+  of(fn: string): CallContext[] {
+    let contexts = this.byFunction.get(fn);
+    if (!contexts) {
+      const direct = this.roles.get(fn) ?? [];
+      const helpers = this.reachedFrom.get(fn);
+      contexts = helpers ? [...direct, { kind: 'helper', reachedFrom: [...helpers] }] : direct;
+      this.byFunction.set(fn, contexts);
+    }
+    return contexts;
+  }
+}
+
+interface ApiCalls {
+  shadowCalls: ShadowCall[];
+  stateCalls: StateCall[];
+  enableCalls: EnableCall[];
+  otherApiCalls: ApiCall[];
+}
+
+/** The livepatch API calls of the module (shadow variables, states, enable, retired API), with their contexts. */
+function apiCalls(allCalls: readonly CallSite[], values: ModuleValues, functions: Map<string, FunctionDefinition>, contexts: CallContexts): ApiCalls {
+  const found: ApiCalls = { shadowCalls: [], stateCalls: [], enableCalls: [], otherApiCalls: [] };
+  for (const call of allCalls) {
+    // Most calls are of no API the model records: skip them before building anything.
+    const shadowApi = shadowApis.has(call.name) ? (call.name as ShadowApi) : kpatchShadowApis.get(call.name);
+    const isShadow = shadowApi !== undefined;
+    const isState = !isShadow && stateApis.has(call.name);
+    const isNotable = notableApis.has(call.name);
+    if (!isShadow && !isState && !isNotable && call.name !== 'klp_enable_patch') continue;
+    const base: ApiCall = {
+      api: call.name,
+      enclosingFunction: call.enclosingFunction,
+      contexts: contexts.of(call.enclosingFunction),
+      location: call.location,
+      argumentTexts: call.arguments.map((a) => a.text),
+    };
+    const args = call.arguments;
+    if (isShadow) {
+      const api = shadowApi;
+      const idIndex = api === 'klp_shadow_free_all' ? 0 : 1;
+      const shadow: ShadowCall = { ...base, api, id: values.argumentValue(args, idIndex), idMacro: args[idIndex] ? values.macroName(args[idIndex].text) : undefined };
+      if (api !== call.name) shadow.writtenAs = call.name;
+      if (call.resultType !== undefined) shadow.resultType = call.resultType;
+      if (api === 'klp_shadow_alloc' || api === 'klp_shadow_get_or_alloc') {
+        shadow.size = values.argumentValue(args, 2);
+        if (args[2]?.sizeofType !== undefined) shadow.sizeType = args[2].sizeofType;
+        shadow.gfp = args[3]?.text;
+        shadow.ctor = values.functionArgument(args, 4);
+      } else if (api === 'klp_shadow_free') shadow.dtor = values.functionArgument(args, 2);
+      else if (api === 'klp_shadow_free_all') shadow.dtor = values.functionArgument(args, 1);
+      found.shadowCalls.push(shadow);
+    } else if (isState) {
+      const api = call.name as StateApi;
+      const idIndex = api === 'klp_get_state' ? 1 : 0;
+      found.stateCalls.push({
+        ...base,
+        api,
+        patchArgument: api === 'klp_get_state' && args[0] ? values.identifierOf(args[0].text) : undefined,
+        id: values.argumentValue(args, idIndex),
+        idMacro: args[idIndex] ? values.macroName(args[idIndex].text) : undefined,
+      });
+    }
+    if (call.name === 'klp_enable_patch') {
+      const returns = functions.get(call.enclosingFunction)?.returns ?? [];
+      found.enableCalls.push({
+        enclosingFunction: call.enclosingFunction,
+        patchName: args[0] ? values.identifierOf(args[0].text) : undefined,
+        resultReturned: call.returned || (!!call.assignedTo && returns.some((r) => r.text.trim() === call.assignedTo)),
+        location: call.location,
+      });
+    }
+    if (isNotable) found.otherApiCalls.push(base);
+  }
+  return found;
+}
+
+export function assembleModule(sources: ModuleSources, configuration: ConfigurationFacts): LivepatchModule {
+  const allFacts = sources.headers.length === 0 ? sources.files : sources.files.concat(sources.headers);
+  const { values, inactiveByFile } = moduleMacros(allFacts, configuration, sources.name);
+  const { env, macros } = values;
+  const active = (facts: FileFacts, offset: number) => isActive(inactiveByFile, facts, offset);
+  const { functions, structVariables, allCalls } = moduleFunctions(allFacts, inactiveByFile, values);
+
   const arrayOf = (value: InitValue | undefined, structType: string): StructVariable | undefined => {
     if (!value || value.kind !== 'expression') return undefined;
-    const id = identifierOf(value.text.replace(/\[\s*0\s*\]$/, ''));
+    const id = values.identifierOf(value.text.replace(/\[\s*0\s*\]$/, ''));
     const variable = id ? structVariables.get(id) : undefined;
     return variable && variable.structType === structType ? variable : undefined;
   };
@@ -258,10 +469,6 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     const inactive = inactiveByFile.get(variable.location.file) ?? [];
     return variable.value.entries.filter((e) => !isInactive(inactive, e.offset));
   };
-  const otherFields = (fields: Map<string, InitEntry>, known: string[]) =>
-    [...fields.entries()]
-      .filter(([name]) => !known.includes(name))
-      .map(([name, entry]) => ({ name, location: entry.fieldLocation ?? entry.location }));
 
   const buildFunc = (entry: InitEntry): KlpFunc => {
     const list = entry.value.kind === 'list' ? entry.value : undefined;
@@ -269,15 +476,15 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     const newFuncEntry = fields.get('new_func');
     let newFunc: KlpFunc['newFunc'];
     if (newFuncEntry && newFuncEntry.value.kind === 'expression') {
-      const name = identifierOf(newFuncEntry.value.text) ?? newFuncEntry.value.text;
+      const name = values.identifierOf(newFuncEntry.value.text) ?? newFuncEntry.value.text;
       const definition = functions.get(name);
-      const isNull = evaluate(newFuncEntry.value.text) === 0 || name.trim() === '';
+      const isNull = values.evaluate(newFuncEntry.value.text) === 0 || name.trim() === '';
       newFunc = isNull ? undefined : { name, location: newFuncEntry.value.location, definition, isFunction: !!definition || !structVariables.has(name) };
     }
     return {
-      oldName: resolvedString(fields.get('old_name')?.value),
+      oldName: values.resolvedString(fields.get('old_name')?.value),
       newFunc,
-      oldSympos: resolvedNumber(fields.get('old_sympos')?.value),
+      oldSympos: values.resolvedNumber(fields.get('old_sympos')?.value),
       otherFields: otherFields(fields, ['old_name', 'new_func', 'old_sympos']),
       location: entry.location,
       isTerminator: isEmptyEntry(entry.value, env),
@@ -295,19 +502,19 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     const fields = list ? fieldsOf(list, 'klp_object', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
     const funcsEntry = fields.get('funcs');
     const funcsArray = arrayOf(funcsEntry?.value, 'klp_func');
-    const funcs = funcsArray ? layout.funcsOf(funcsArray, activeEntries(funcsArray), resolvedString(fields.get('name')?.value), buildFunc) : [];
+    const funcs = funcsArray ? layout.funcsOf(funcsArray, activeEntries(funcsArray), values.resolvedString(fields.get('name')?.value), buildFunc) : [];
     const callbacks: KlpCallback[] = [];
     const callbacksEntry = fields.get('callbacks');
     if (callbacksEntry?.value.kind === 'list') {
       for (const [kind, cb] of fieldsOf(callbacksEntry.value, 'klp_callbacks')) {
         if (!callbackKinds.includes(kind as CallbackKind) || cb.value.kind !== 'expression') continue;
-        const name = identifierOf(cb.value.text) ?? cb.value.text;
-        if (evaluate(cb.value.text) === 0) continue;
+        const name = values.identifierOf(cb.value.text) ?? cb.value.text;
+        if (values.evaluate(cb.value.text) === 0) continue;
         callbacks.push({ kind: kind as CallbackKind, name, location: cb.value.location, definition: functions.get(name) });
       }
     }
     return {
-      name: resolvedString(fields.get('name')?.value),
+      name: values.resolvedString(fields.get('name')?.value),
       funcsArrayName: funcsArray?.name ?? (funcsEntry?.value.kind === 'expression' ? funcsEntry.value.text : undefined),
       funcsLocation: funcsEntry?.value.location,
       funcsArrayLocation: funcsArray?.value.location,
@@ -324,8 +531,8 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     const list = entry.value.kind === 'list' ? entry.value : undefined;
     const fields = list ? fieldsOf(list, 'klp_state', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
     return {
-      id: resolvedNumber(fields.get('id')?.value),
-      version: resolvedNumber(fields.get('version')?.value),
+      id: values.resolvedNumber(fields.get('id')?.value),
+      version: values.resolvedNumber(fields.get('version')?.value),
       location: entry.location,
       isTerminator: isEmptyEntry(entry.value, env),
     };
@@ -345,7 +552,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     const replaceEntry = fields.get('replace');
     let replace: ResolvedValue<boolean> | undefined;
     if (replaceEntry && replaceEntry.value.kind === 'expression') {
-      const v = evaluate(replaceEntry.value.text);
+      const v = values.evaluate(replaceEntry.value.text);
       replace = { value: typeof v === 'number' ? v !== 0 : undefined, text: replaceEntry.value.text, location: replaceEntry.value.location };
     }
     patches.push({
@@ -374,151 +581,15 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     structVariables: [...structVariables.values()],
     fieldsOf: (list, structType) => fieldsOf(list, structType),
     activeEntries,
-    resolvedString,
-    resolvedNumber,
-    identifierOf,
+    resolvedString: (value) => values.resolvedString(value),
+    resolvedNumber: (value) => values.resolvedNumber(value),
+    identifierOf: (text) => values.identifierOf(text),
     isEmptyEntry: (value) => isEmptyEntry(value, env),
   });
 
-  // Module skeleton: module_init/exit, modinfo, license, parameters (file-scope "calls").
-  const moduleNote: Partial<Pick<LivepatchModule, 'init' | 'exit' | 'modinfoLivepatch' | 'license'>> = {};
-  const parameters: LivepatchModule['parameters'] = [];
-  for (const call of allCalls) {
-    if (call.enclosingFunction !== '') continue;
-    const first = call.arguments[0];
-    if ((call.name === 'module_init' || call.name === 'module_exit') && first) {
-      const name = identifierOf(first.text) ?? first.text;
-      const entry = { name, location: first.location, definition: functions.get(name) };
-      if (call.name === 'module_init') moduleNote.init ??= entry;
-      else moduleNote.exit ??= entry;
-    } else if (call.name === 'MODULE_INFO' && first?.text.trim() === 'livepatch') {
-      moduleNote.modinfoLivepatch ??= call.location;
-    } else if (call.name === 'MODULE_LICENSE' && first) {
-      const v = evaluate(first.text);
-      moduleNote.license ??= { value: typeof v === 'string' ? v : first.text, location: call.location };
-    } else if ((call.name === 'module_param' || call.name === 'module_param_named') && first) {
-      const typeArg = call.arguments[call.name === 'module_param' ? 1 : 2];
-      const permArg = call.arguments[call.name === 'module_param' ? 2 : 3];
-      parameters.push({ name: first.text, type: typeArg?.text ?? '', permissions: permArg?.text ?? '', location: call.location });
-    }
-  }
-
-  // Roles of functions: the roots the livepatch core calls into, and helpers reached from them.
-  const roles = new Map<string, CallContext[]>();
-  const addRole = (name: string, role: CallContext) => {
-    const list = roles.get(name) ?? [];
-    list.push(role);
-    roles.set(name, list);
-  };
-  for (const patch of [...patches, ...generated.patches]) {
-    for (const object of patch.objects) {
-      for (const func of object.funcs) if (func.newFunc?.definition && func.oldName?.value) addRole(func.newFunc.name, { kind: 'patched-function', oldName: func.oldName.value });
-      for (const cb of object.callbacks) if (cb.definition) addRole(cb.name, { kind: 'callback', callback: cb.kind });
-    }
-  }
-  if (moduleNote.init?.definition) addRole(moduleNote.init.name, { kind: 'init' });
-  if (moduleNote.exit?.definition) addRole(moduleNote.exit.name, { kind: 'exit' });
-  const reachedFrom = new Map<string, Set<string>>();
-  for (const root of roles.keys()) {
-    const seen = new Set<string>([root]);
-    const queue = [root];
-    while (queue.length) {
-      const current = functions.get(queue.shift()!);
-      for (const callee of current?.calls ?? []) {
-        if (seen.has(callee) || !functions.has(callee)) continue;
-        seen.add(callee);
-        queue.push(callee);
-        if (!roles.has(callee)) {
-          const set = reachedFrom.get(callee) ?? new Set<string>();
-          set.add(root);
-          reachedFrom.set(callee, set);
-        }
-      }
-    }
-  }
-  // The same for every call in a function: computed once per function.
-  const contextsByFunction = new Map<string, CallContext[]>();
-  const contextsOf = (fn: string): CallContext[] => {
-    let contexts = contextsByFunction.get(fn);
-    if (!contexts) {
-      const direct = roles.get(fn) ?? [];
-      const helpers = reachedFrom.get(fn);
-      contexts = helpers ? [...direct, { kind: 'helper', reachedFrom: [...helpers] }] : direct;
-      contextsByFunction.set(fn, contexts);
-    }
-    return contexts;
-  };
-
-  const shadowCalls: ShadowCall[] = [];
-  const stateCalls: StateCall[] = [];
-  const enableCalls: EnableCall[] = [];
-  const otherApiCalls: ApiCall[] = [];
-  const macroName = (text: string) => {
-    const t = text.trim();
-    return macros.has(t) ? t : undefined;
-  };
-  for (const call of allCalls) {
-    // Most calls are of no API the model records: skip them before building anything.
-    const shadowApi = shadowApis.has(call.name) ? (call.name as ShadowApi) : kpatchShadowApis.get(call.name);
-    const isShadow = shadowApi !== undefined;
-    const isState = !isShadow && stateApis.has(call.name);
-    const isNotable = notableApis.has(call.name);
-    if (!isShadow && !isState && !isNotable && call.name !== 'klp_enable_patch') continue;
-    const base: ApiCall = {
-      api: call.name,
-      enclosingFunction: call.enclosingFunction,
-      contexts: contextsOf(call.enclosingFunction),
-      location: call.location,
-      argumentTexts: call.arguments.map((a) => a.text),
-    };
-    const args = call.arguments;
-    const argValue = (index: number): ResolvedValue<number> | undefined => {
-      const a = args[index];
-      if (!a) return undefined;
-      const v = evaluate(a.text);
-      return { value: typeof v === 'number' ? v : undefined, text: a.text, location: a.location };
-    };
-    const functionArgument = (index: number) => {
-      const a = args[index];
-      if (!a || evaluate(a.text) === 0) return undefined;
-      return identifierOf(a.text) ?? a.text;
-    };
-    if (isShadow) {
-      const api = shadowApi;
-      const idIndex = api === 'klp_shadow_free_all' ? 0 : 1;
-      const shadow: ShadowCall = { ...base, api, id: argValue(idIndex), idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined };
-      if (api !== call.name) shadow.writtenAs = call.name;
-      if (call.resultType !== undefined) shadow.resultType = call.resultType;
-      if (api === 'klp_shadow_alloc' || api === 'klp_shadow_get_or_alloc') {
-        shadow.size = argValue(2);
-        if (args[2]?.sizeofType !== undefined) shadow.sizeType = args[2].sizeofType;
-        shadow.gfp = args[3]?.text;
-        shadow.ctor = functionArgument(4);
-      } else if (api === 'klp_shadow_free') shadow.dtor = functionArgument(2);
-      else if (api === 'klp_shadow_free_all') shadow.dtor = functionArgument(1);
-      shadowCalls.push(shadow);
-    } else if (isState) {
-      const api = call.name as StateApi;
-      const idIndex = api === 'klp_get_state' ? 1 : 0;
-      stateCalls.push({
-        ...base,
-        api,
-        patchArgument: api === 'klp_get_state' && args[0] ? identifierOf(args[0].text) : undefined,
-        id: argValue(idIndex),
-        idMacro: args[idIndex] ? macroName(args[idIndex].text) : undefined,
-      });
-    }
-    if (call.name === 'klp_enable_patch') {
-      const returns = functions.get(call.enclosingFunction)?.returns ?? [];
-      enableCalls.push({
-        enclosingFunction: call.enclosingFunction,
-        patchName: args[0] ? identifierOf(args[0].text) : undefined,
-        resultReturned: call.returned || (!!call.assignedTo && returns.some((r) => r.text.trim() === call.assignedTo)),
-        location: call.location,
-      });
-    }
-    if (isNotable) otherApiCalls.push(base);
-  }
+  const { note: moduleNote, parameters } = moduleSkeleton(allCalls, values, functions);
+  const contexts = new CallContexts([...patches, ...generated.patches], moduleNote, functions);
+  const { shadowCalls, stateCalls, enableCalls, otherApiCalls } = apiCalls(allCalls, values, functions, contexts);
   for (const facts of allFacts) {
     for (const use of facts.structUses) {
       if (use.name === 'klp_reloc' && active(facts, use.offset)) otherApiCalls.push({ api: 'struct klp_reloc', enclosingFunction: '', contexts: [], location: use.location, argumentTexts: [] });
@@ -545,4 +616,10 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       patches.length > 0 || enableCalls.length > 0 || moduleNote.modinfoLivepatch !== undefined || (layoutPart.generatedPatches?.length ?? 0) > 0,
     ...layoutPart,
   };
+}
+
+function otherFields(fields: Map<string, InitEntry>, known: string[]): { name: string; location: InitEntry['location'] }[] {
+  const other: { name: string; location: InitEntry['location'] }[] = [];
+  for (const [name, entry] of fields) if (!known.includes(name)) other.push({ name, location: entry.fieldLocation ?? entry.location });
+  return other;
 }
