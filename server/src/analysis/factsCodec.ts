@@ -22,6 +22,7 @@ import type {
   ReturnSite,
   StaticLocal,
   StructVariable,
+  TypedefDefinition,
 } from '../model/fileFacts';
 import type { Location, Position } from '../model/location';
 
@@ -303,6 +304,14 @@ export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer
       w.location(record.location);
       w.int(record.offset);
     });
+  w.bool(facts.typedefs !== undefined);
+  if (facts.typedefs)
+    w.list(facts.typedefs, (typedef) => {
+      w.str(typedef.name);
+      w.str(typedef.type);
+      w.location(typedef.location);
+      w.int(typedef.offset);
+    });
   const ints = w.finish();
   return { encoded: { path: facts.path, strings: w.strings, ints }, transfer: [ints.buffer as ArrayBuffer] };
 }
@@ -418,6 +427,14 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
         return { name, fields, location, offset: r.int() };
       })
     : undefined;
+  const typedefs = r.bool()
+    ? r.list((): TypedefDefinition => {
+        const name = r.str();
+        const type = r.str();
+        const location = r.location();
+        return { name, type, location, offset: r.int() };
+      })
+    : undefined;
   const decoded: FileFacts = {
     path: encoded.path,
     functions,
@@ -435,5 +452,6 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     syntaxErrors,
   };
   if (records) decoded.records = records;
+  if (typedefs) decoded.typedefs = typedefs;
   return decoded;
 }

@@ -99,6 +99,13 @@ function isEmptyEntry(value: InitValue, env: MacroEnvironment): boolean {
   });
 }
 
+/** Typedef names in active code, the first of each name (files before headers). */
+function typedefNames(allFacts: readonly FileFacts[], active: (facts: FileFacts, offset: number) => boolean): Map<string, string> {
+  const typedefs = new Map<string, string>();
+  for (const facts of allFacts) for (const typedef of facts.typedefs ?? []) if (!typedefs.has(typedef.name) && active(facts, typedef.offset)) typedefs.set(typedef.name, typedef.type);
+  return typedefs;
+}
+
 /** Struct and union definitions in active code, the first of each name (files before headers). */
 function recordTypes(allFacts: readonly FileFacts[], active: (facts: FileFacts, offset: number) => boolean): Map<string, RecordType> {
   const records = new Map<string, RecordType>();
@@ -609,6 +616,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
     macros,
     shadowCalls,
     records: recordTypes(allFacts, active),
+    typedefs: typedefNames(allFacts, active),
     stateCalls,
     otherApiCalls,
     // A generator's patch makes a livepatch too: kpatch-build and klp-build write the rest.

@@ -90,6 +90,15 @@ export interface CallSite {
 }
 
 /** A struct or union definition with a body: the layout behind a shadow variable's data. */
+/** `typedef <type> <name>;` with a plain name: "u_counter_t" → "struct counter", "unsigned long". */
+export interface TypedefDefinition {
+  name: string;
+  /** The type named, as the model writes types ("struct sv_counter", "unsigned long"). */
+  type: string;
+  location: Location;
+  offset: number;
+}
+
 export interface RecordDefinition {
   /** "struct sv_counter", "union u". */
   name: string;
@@ -176,6 +185,8 @@ export interface FileFacts {
   syntaxErrors: { message: string; location: Location; offset: number }[];
   /** Struct and union definitions (always present in extracted facts). */
   records?: RecordDefinition[];
+  /** Typedefs of a plain name (always present in extracted facts). */
+  typedefs?: TypedefDefinition[];
 }
 
 const maxSyntaxErrorsPerFile = 50;
@@ -572,6 +583,7 @@ export function emptyFacts(path: string): FileFacts {
     designators: [],
     syntaxErrors: [],
     records: [],
+    typedefs: [],
   };
 }
 
@@ -595,6 +607,7 @@ const enum Kind {
   FunctionDefine,
   Include,
   Record,
+  Typedef,
 }
 
 /** The capture that identifies each pattern of facts.scm. */
@@ -609,6 +622,7 @@ const kinds = new Map<string, Kind>([
   ['fdefine', Kind.FunctionDefine],
   ['include', Kind.Include],
   ['record', Kind.Record],
+  ['typedef', Kind.Typedef],
 ]);
 
 function capture(captures: QueryCapture[], name: string): Node | undefined {
@@ -792,6 +806,18 @@ function collect(x: Extraction, tree: Tree, facts: FileFacts, query: Query, rang
         });
         break;
       }
+      case Kind.Typedef: {
+        const node = capture(captures, 'typedef')!;
+        const type = capture(captures, 'typedef.type')!;
+        const name = textOf(x, capture(captures, 'typedef.name')!);
+        const kind = type.type;
+        // `typedef struct { ... } name;`: the members are known by the typedef's name only.
+        const anonymous = (kind === 'struct_specifier' || kind === 'union_specifier') && !type.childForFieldName('name');
+        const body = anonymous ? type.childForFieldName('body') : null;
+        if (body) facts.records!.push({ name, fields: recordFields(x, body), location: locationOf(x, node), offset: node.startIndex });
+        else if (!anonymous) facts.typedefs!.push({ name, type: typeSpecifierText(x, type), location: locationOf(x, node), offset: node.startIndex });
+        break;
+      }
       case Kind.Include: {
         const node = capture(captures, 'include')!;
         const pathNode = capture(captures, 'include.path')!;
@@ -909,6 +935,15 @@ function collectStructUses(x: Extraction, tree: Tree, facts: FileFacts, range?: 
   }
 }
 
+/**
+ * Records and typedefs in text order: a typedef's anonymous struct is recorded where the typedef
+ * starts, and query matches do not always come in that order (a struct nested in its body).
+ */
+function sortTypes(facts: FileFacts): void {
+  facts.records?.sort((a, b) => a.offset - b.offset);
+  facts.typedefs?.sort((a, b) => a.offset - b.offset);
+}
+
 function newExtraction(path: string, text: string, parsedText: string, annotations: Annotation[]): Extraction {
   return { path, parsed: parsedText, lines: new LineIndex(text), annotations, missing: [] };
 }
@@ -934,6 +969,7 @@ export function extractFileFacts(
   const pending = collect(x, tree, facts, query);
   collectSyntax(x, tree, facts);
   facts.functions.sort((a, b) => a.startOffset - b.startOffset);
+  sortTypes(facts);
   resolve(x, pending, new FunctionSpans(facts.functions), facts);
   collectStructUses(x, tree, facts);
   return facts;
@@ -1153,6 +1189,7 @@ export function updateFileFacts(
   const pending = collect(x, tree, fresh, query, range);
   collectSyntax(x, tree, fresh, range);
   fresh.functions.sort((a, b) => a.startOffset - b.startOffset);
+  sortTypes(fresh);
 
   const newEnd = x.lines.position(end);
   const oldEndLine = newEnd.line - countLines(text, start, end) + countLines(previousText, start, oldEnd);
@@ -1197,7 +1234,8 @@ export function updateFileFacts(
   const designators = splice(previous.designators, fresh.designators, byOffset, start, oldEnd, located);
   const syntaxErrors = splice(previous.syntaxErrors, fresh.syntaxErrors, byOffset, start, oldEnd, located);
   const records = splice(previous.records ?? [], fresh.records ?? [], byOffset, start, oldEnd, located);
-  if (!records) return undefined;
+  const typedefs = splice(previous.typedefs ?? [], fresh.typedefs ?? [], byOffset, start, oldEnd, located);
+  if (!records || !typedefs) return undefined;
   if (!structVariables || !calls || !callEdges || !functionReferences || !returns || !staticLocals || !defines || !includes || !structUses || !designators || !syntaxErrors) {
     return undefined;
   }
@@ -1217,6 +1255,7 @@ export function updateFileFacts(
     designators,
     syntaxErrors: syntaxErrors.length > maxSyntaxErrorsPerFile ? syntaxErrors.slice(0, maxSyntaxErrorsPerFile) : syntaxErrors,
     records,
+    typedefs,
   };
 }
 

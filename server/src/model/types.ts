@@ -282,6 +282,8 @@ export interface LivepatchModule {
   shadowCalls: ShadowCall[];
   /** Struct and union definitions by name ("struct x"), the first one of each name; absent in hand-built models. */
   records?: Map<string, RecordType>;
+  /** Typedef names to the types they name ("sv_t" → "struct sv"), the first one of each name; absent in hand-built models. */
+  typedefs?: Map<string, string>;
   stateCalls: StateCall[];
   /** Calls of other API whose presence matters (klp_register_patch, kallsyms_lookup_name, ...). */
   otherApiCalls: ApiCall[];

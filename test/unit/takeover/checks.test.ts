@@ -270,4 +270,33 @@ describe('LP-SHADOW-ID across patches', () => {
     const v2 = release('lp_v2', { shadowCalls: [typed('klp_shadow_get_or_alloc', { sizeType: 'unsigned long' })] });
     assertMessage(single(checkShadowLayoutsAcrossPatches(v2, inOrder(v1, v2)), 'LP-SHADOW-ID'), 'used here as unsigned long', 'allocates it as u32');
   });
+
+  it('follows the typedefs of each module to the type they name', () => {
+    const withTypedefs = (module: LivepatchModule, typedefs: Record<string, string>) => {
+      module.typedefs = new Map(Object.entries(typedefs));
+      return module;
+    };
+    // sv_t in the predecessor is struct sv there; the successor grew struct sv.
+    const v1 = withTypedefs(withRecords(release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'sv_t' })] }), { 'struct sv': ['int a'] }), { sv_t: 'struct sv' });
+    const grown = withRecords(release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'struct sv' })] }), { 'struct sv': ['int a', 'long b'] });
+    assertMessage(single(checkShadowLayoutsAcrossPatches(grown, inOrder(v1, grown)), 'LP-SHADOW-ID'), 'struct sv { int a; long b; }', 'allocates it as sv_t (struct sv) { int a; }');
+    const same = withRecords(release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'struct sv' })] }), { 'struct sv': ['int a'] });
+    assert.deepEqual(checkShadowLayoutsAcrossPatches(same, inOrder(v1, same)), []);
+    // A chain of typedefs to a scalar: 4 bytes against 8.
+    const counted = withTypedefs(release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'cnt_t' })] }), { cnt_t: 'raw_cnt_t', raw_cnt_t: 'unsigned int' });
+    const wide = release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'unsigned long' })] });
+    assertMessage(single(checkShadowLayoutsAcrossPatches(wide, inOrder(counted, wide)), 'LP-SHADOW-ID'), 'allocates it as cnt_t (unsigned int)');
+    // A typedef cycle (broken code) ends the walk instead of hanging it, and tells nothing.
+    const cyclic = withTypedefs(release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'a_t' })] }), { a_t: 'b_t', b_t: 'a_t' });
+    assert.deepEqual(checkShadowLayoutsAcrossPatches(wide, inOrder(cyclic, wide)), []);
+  });
+
+  it('compares an anonymous struct known by its typedef name by its members', () => {
+    const v1 = withRecords(release('lp_v1', { shadowCalls: [typed('klp_shadow_alloc', { sizeType: 'sv_t' })] }), { sv_t: ['int a'] });
+    const changed = withRecords(release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'sv_t' })] }), { sv_t: ['long a'] });
+    assertMessage(single(checkShadowLayoutsAcrossPatches(changed, inOrder(v1, changed)), 'LP-SHADOW-ID'), 'sv_t { long a; }', 'sv_t { int a; }');
+    // Against a scalar it is a record too.
+    const scalar = release('lp_v2', { shadowCalls: [typed('klp_shadow_get', { resultType: 'unsigned long' })] });
+    single(checkShadowLayoutsAcrossPatches(scalar, inOrder(v1, scalar)), 'LP-SHADOW-ID');
+  });
 });

@@ -85,6 +85,39 @@ describe('shadow variable types in the model', () => {
     assert.deepEqual(module.records?.get('union sv_u')?.fields, ['int i', 'long l']);
   });
 
+  const typedefSource = `#include <linux/livepatch.h>
+struct sv_a { int a; };
+typedef struct sv_a sv_a_t;
+typedef struct { int x; long y; } sv_anon_t;
+typedef unsigned   int sv_count_t;
+typedef struct sv_named { int z; } sv_named_t;
+typedef sv_count_t sv_again_t, *sv_count_p;
+#if 0
+typedef long sv_dead_t;
+#endif
+static void use(void *obj)
+{
+	klp_shadow_alloc(obj, 1, sizeof(sv_anon_t), GFP_KERNEL, NULL, NULL);
+}
+`;
+
+  it('records typedef names, and the members of a typedef of an anonymous struct under its name', async () => {
+    for (const module of [await moduleFrom(typedefSource), await moduleFrom(typedefSource, (text) => `${text}/* appended */`)]) {
+      assert.deepEqual(
+        [...(module.typedefs ?? [])],
+        [
+          ['sv_a_t', 'struct sv_a'],
+          ['sv_count_t', 'unsigned int'],
+          ['sv_named_t', 'struct sv_named'],
+          ['sv_again_t', 'sv_count_t'], // the pointer declarator beside it is not a plain name
+        ],
+      );
+      assert.deepEqual(module.records?.get('sv_anon_t')?.fields, ['int x', 'long y']);
+      assert.deepEqual(module.records?.get('struct sv_named')?.fields, ['int z']);
+      assert.equal(module.shadowCalls[0].sizeType, 'sv_anon_t');
+    }
+  });
+
   it('keeps them through an in-place update of the facts', async () => {
     const module = await moduleFrom(source, (text) => `${text}/* appended */`);
     assert.equal(module.shadowCalls[2].sizeType, 'struct sv_a');

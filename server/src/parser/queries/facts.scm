@@ -44,4 +44,8 @@
 (struct_specifier name: (type_identifier) @record.name body: (field_declaration_list) @record.body) @record
 (union_specifier name: (type_identifier) @record.name body: (field_declaration_list) @record.body) @record
 
+; Typedef names: the takeover checks compare shadow data behind a typedef as the type it names
+; (an anonymous struct's members become a record of the typedef's name).
+(type_definition type: (_) @typedef.type declarator: (type_identifier) @typedef.name) @typedef
+
 ; Syntax errors are read by syntax.scm, only from trees that have some.
