@@ -102,6 +102,10 @@ class Writer {
   }
 }
 
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptWriter = new Writer('');
+void keptWriter;
+
 class Reader {
   private at = 0;
   constructor(private readonly ints: Int32Array, private readonly strings: string[], private readonly path: string) {}
@@ -141,6 +145,10 @@ class Reader {
     return items;
   }
 }
+
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptReader = new Reader(new Int32Array(0), [], '');
+void keptReader;
 
 function writeInit(w: Writer, value: InitValue): void {
   if (value.kind === 'expression') {
@@ -435,6 +443,29 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
         return { name, type, location, offset: r.int() };
       })
     : undefined;
+  // Extracted facts always have both: one literal then gives every decoded file one hidden class
+  // that its boilerplate keeps alive (properties added afterwards make a class that dies with the
+  // last facts of a pass, and the code optimised for it with it).
+  if (records && typedefs) {
+    return {
+      path: encoded.path,
+      functions,
+      structVariables,
+      calls,
+      callEdges,
+      functionReferences,
+      returns,
+      staticLocals,
+      defines,
+      includes,
+      conditionals,
+      structUses,
+      designators,
+      syntaxErrors,
+      records,
+      typedefs,
+    };
+  }
   const decoded: FileFacts = {
     path: encoded.path,
     functions,

@@ -3,8 +3,11 @@
  * analyzer reads one file when it needs it, and open documents never come from here (the
  * analyzer owns their text).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, type Dirent } from 'node:fs';
 import type { FileSystemHost } from './analyzer';
+
+/** One listing entry kept for the process's life, for its hidden class (see ModuleValues in model/assemble.ts). */
+let keptEntry: Dirent | undefined;
 
 export const nodeFileSystem: FileSystemHost = {
   readFile(path) {
@@ -16,7 +19,9 @@ export const nodeFileSystem: FileSystemHost = {
   },
   listFolder(path) {
     try {
-      return readdirSync(path, { withFileTypes: true }).map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
+      const entries = readdirSync(path, { withFileTypes: true });
+      keptEntry ??= entries[0];
+      return entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
     } catch {
       return [];
     }

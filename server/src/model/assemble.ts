@@ -192,6 +192,16 @@ class ModuleValues {
   }
 }
 
+/**
+ * One instance kept for the life of the thread. V8 collects a hidden class once no object has it,
+ * and with it the optimised code of every function that checks for it: instances that all die
+ * at the end of a workspace pass made the next pass compile those functions again (a fifth of
+ * a warm pass's instructions went to the optimising compiler). A live instance keeps the class,
+ * and the code, for every later instance.
+ */
+const keptModuleValues = new ModuleValues(new Map(), { lookup: () => undefined });
+void keptModuleValues;
+
 type InactiveByFile = Map<string, [number, number][]>;
 
 function isActive(inactiveByFile: InactiveByFile, facts: FileFacts, offset: number): boolean {
@@ -393,6 +403,10 @@ class CallContexts {
     return contexts;
   }
 }
+
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptCallContexts = new CallContexts([], {}, new Map());
+void keptCallContexts;
 
 interface ApiCalls {
   shadowCalls: ShadowCall[];

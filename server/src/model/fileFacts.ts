@@ -213,6 +213,10 @@ class LineIndex {
   }
 }
 
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptLineIndex = new LineIndex('');
+void keptLineIndex;
+
 /**
  * One extraction: the file, the text the tree was parsed from (node texts are slices of it, which
  * is what `node.text` returns, without a call into wasm) and its line index.
@@ -550,6 +554,10 @@ class FunctionSpans {
     return '';
   }
 }
+
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptFunctionSpans = new FunctionSpans([]);
+void keptFunctionSpans;
 
 /** Names of the annotations blanked in [start, end) (annotations are in text order). */
 function annotationsIn(annotations: Annotation[], start: number, end: number): string[] {

@@ -148,6 +148,10 @@ class Evaluator {
   }
 }
 
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptEvaluator = new Evaluator([], { lookup: () => undefined });
+void keptEvaluator;
+
 function applyBinary(op: string, left: ConstantValue, right: ConstantValue): ConstantValue {
   if (op === '&&') {
     if (left === 0 || right === 0) return 0;
