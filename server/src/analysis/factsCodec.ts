@@ -443,29 +443,10 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
         return { name, type, location, offset: r.int() };
       })
     : undefined;
-  // Extracted facts always have both: one literal then gives every decoded file one hidden class
-  // that its boilerplate keeps alive (properties added afterwards make a class that dies with the
-  // last facts of a pass, and the code optimised for it with it).
-  if (records && typedefs) {
-    return {
-      path: encoded.path,
-      functions,
-      structVariables,
-      calls,
-      callEdges,
-      functionReferences,
-      returns,
-      staticLocals,
-      defines,
-      includes,
-      conditionals,
-      structUses,
-      designators,
-      syntaxErrors,
-      records,
-      typedefs,
-    };
-  }
+  // One literal with every key: decoded facts then share one hidden class that the literal's
+  // boilerplate keeps alive (properties added afterwards made a class that died with the last
+  // facts of a pass, and the code optimised for it with it). Extracted facts always have records
+  // and typedefs; facts built by hand may not, and decode to exactly what was encoded.
   const decoded: FileFacts = {
     path: encoded.path,
     functions,
@@ -481,8 +462,10 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
     structUses,
     designators,
     syntaxErrors,
+    records,
+    typedefs,
   };
-  if (records) decoded.records = records;
-  if (typedefs) decoded.typedefs = typedefs;
+  if (!typedefs) delete decoded.typedefs;
+  if (!records) delete decoded.records;
   return decoded;
 }
