@@ -293,6 +293,10 @@ export class SourceFile {
   }
 }
 
+/** Keeps this class's hidden class, and code optimised for it, alive between analyzers (see ModuleValues in model/assemble.ts). */
+const keptSourceFile = SourceFile.fromFacts('', '', { facts: emptyFacts(''), unparsable: undefined });
+void keptSourceFile;
+
 /** The changed range after one more edit (offsets before it stay, after it move by its length change). */
 function throughEdit(dirty: Dirty | undefined, start: number, oldEnd: number, newEnd: number): Dirty {
   if (!dirty) return { start, end: newEnd };
