@@ -123,8 +123,7 @@ function relocationArguments(text: string): string[] | undefined {
   return text.slice(open + 1, -1).split(',').map((a) => a.trim());
 }
 
-/** The `@@NAME@@` markers and the relocation macros of a file, located. */
-/** Template markers and relocation macros of one file, located. */
+/** Template markers (`@@NAME@@`) and relocation macros of one file, located. */
 export interface LayoutFacts {
   markers: NonNullable<LayoutSources['markers']>;
   relocations: NonNullable<LayoutSources['relocations']>;
