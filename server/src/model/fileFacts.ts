@@ -89,7 +89,6 @@ export interface CallSite {
   offset: number;
 }
 
-/** A struct or union definition with a body: the layout behind a shadow variable's data. */
 /** `typedef <type> <name>;` with a plain name: "u_counter_t" → "struct counter", "unsigned long". */
 export interface TypedefDefinition {
   name: string;
@@ -99,6 +98,7 @@ export interface TypedefDefinition {
   offset: number;
 }
 
+/** A struct or union definition with a body: the layout behind a shadow variable's data. */
 export interface RecordDefinition {
   /** "struct sv_counter", "union u". */
   name: string;
