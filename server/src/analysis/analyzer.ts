@@ -122,6 +122,15 @@ interface ModuleResult {
 
 const maxIncludeDepth = 16;
 
+/** A file's text as read for a batch, with the path's epoch at the time. */
+type Read = { text: string | undefined; epoch: number | undefined };
+type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: PooledFacts; epoch: number | undefined } | { kind: 'here' };
+
+function includesOnlySystemHeaders(facts: FileFacts): boolean {
+  for (const include of facts.includes) if (!include.system) return false;
+  return true;
+}
+
 function isC(path: string): boolean {
   return path.endsWith('.c');
 }
@@ -248,7 +257,9 @@ export class Analyzer {
    */
   private series(groups: ModuleGroup[]): SeriesOrder[] {
     if (this.seriesSetting) return [this.seriesSetting];
-    const files = this.seriesFiles.find((path) => this.fs.readFile(path), new Set(groups.filter((g) => g.files.length > 0).map((g) => dirname(g.files[0]))));
+    const folders = new Set<string>();
+    for (const group of groups) if (group.files.length > 0) folders.add(dirname(group.files[0]));
+    const files = this.seriesFiles.find(this.fs, folders);
     return this.scenarioSeries ? [...files, this.scenarioSeries] : files;
   }
 
@@ -403,56 +414,29 @@ export class Analyzer {
     // the files are read ahead until they reach minPoolBytes, and parsed here if they all fit.
     // A text is taken with the path's epoch at the time it was read: if the path changes after
     // that (re-read, opened), the text is stale and dropped.
-    type Read = { text: string | undefined; epoch: number | undefined };
     const readAhead = new Map<string, Read>();
-    const readNow = (path: string): Read => ({ epoch: this.pathEpochs.get(path), text: this.fs.readFile(path) });
     let usePool = this.workers > 0 && total > 1;
     if (usePool && !this.pool?.warm) {
       let bytes = 0;
       for (let i = 0; i < total && bytes < this.minPoolBytes; i++) {
-        const read = readNow(sources[i]);
+        const read = this.readNow(sources[i]);
         readAhead.set(sources[i], read);
         bytes += read.text?.length ?? 0;
       }
       usePool = bytes >= this.minPoolBytes;
     }
-    const read = (path: string): Read => {
-      const ahead = readAhead.get(path);
-      if (!ahead) return readNow(path);
-      readAhead.delete(path);
-      return ahead;
-    };
     if (usePool) this.pool ??= new FactsWorkerPool({ size: this.workers, log: (message) => this.log(message) });
     const pool = usePool ? this.pool : undefined;
 
-    type Outcome = { kind: 'missing' } | { kind: 'facts'; text: string; parsed: PooledFacts; epoch: number | undefined } | { kind: 'here' };
     // Files are read from disk as workers become free (a few ahead), never all at once; enough
     // ahead to keep every worker's batches full (factsWorkerPool.ts).
     const window = pool ? pool.size * filesAheadPerWorker : 0;
     const outcomes: Promise<Outcome>[] = [];
     const arrived: boolean[] = [];
-    const launch = (index: number) => {
-      const path = sources[index];
-      const { text, epoch } = read(path);
-      if (text === undefined) return Promise.resolve<Outcome>({ kind: 'missing' });
-      return pool!.extract(path, text, signal).then(
-        (parsed): Outcome => {
-          arrived[index] = true;
-          return { kind: 'facts', text, parsed, epoch };
-        },
-        (error: Error): Outcome => {
-          arrived[index] = true;
-          // No worker could run, or one threw on this file: it is read in this thread instead.
-          if (!(error instanceof PoolUnavailableError) && !signal?.aborted) this.log(`reading ${path} in the main thread: ${error.message}`);
-          return { kind: 'here' };
-        },
-      );
-    };
     // While this thread waits for workers, it assembles the modules it can already: a C file no
     // build file claims and that includes no local header is a module of its own, complete.
     const assembleAhead: string[] = [];
     const fixesAhead: string[] = [];
-    const idle = (index: number) => pool !== undefined && index < total && !arrived[index];
 
     let added = 0;
     let lastYield = Date.now();
@@ -460,7 +444,11 @@ export class Analyzer {
     // in the order files became known, so the batch must give the order addFile would.
     for (let index = 0; index < total; index++) {
       if (signal?.aborted) break;
-      if (pool) while (outcomes.length < Math.min(total, index + window)) outcomes.push(launch(outcomes.length));
+      if (pool)
+        while (outcomes.length < Math.min(total, index + window)) {
+          const next = outcomes.length;
+          outcomes.push(this.extractOutcome(pool, sources[next], this.takeRead(readAhead, sources[next]), arrived, next, signal));
+        }
       const outcome: Outcome = pool ? await outcomes[index] : { kind: 'here' };
       if (signal?.aborted) break;
       const path = sources[index];
@@ -471,14 +459,14 @@ export class Analyzer {
           this.setSource(path, source);
           this.layoutFacts.set(path, { version: source.version, facts: outcome.parsed.layout });
           added++;
-          if (isC(path) && outcome.parsed.facts.includes.every((i) => i.system)) assembleAhead.push(path);
+          if (isC(path) && includesOnlySystemHeaders(outcome.parsed.facts)) assembleAhead.push(path);
           // The last file of a folder in the batch's order: its fix module (if it is one) is complete.
           if (index + 1 === total || dirname(sources[index + 1]) !== dirname(path)) fixesAhead.push(dirname(path));
         }
       } else if (outcome.kind === 'missing') {
         this.removeFile(path);
       } else if (!this.openPaths.has(path)) {
-        const ahead = read(path);
+        const ahead = this.takeRead(readAhead, path);
         // Read ahead, then changed: read it again.
         const text = ahead.epoch === this.pathEpochs.get(path) ? ahead.text : this.fs.readFile(path);
         if (text === undefined) {
@@ -492,8 +480,12 @@ export class Analyzer {
         lastYield = Date.now();
       }
       onProgress?.(index + 1, total);
-      while (assembleAhead.length > 0 && idle(index + 1)) this.assembleAhead(assembleAhead.shift()!);
-      while (fixesAhead.length > 0 && idle(index + 1)) this.assembleFixAhead(fixesAhead.shift()!);
+      // Only while the next file is still being read by a worker: this thread would hold it up otherwise.
+      const waiting = pool !== undefined && index + 1 < total && !arrived[index + 1];
+      if (waiting) {
+        while (assembleAhead.length > 0) this.assembleAhead(assembleAhead.shift()!);
+        while (fixesAhead.length > 0) this.assembleFixAhead(fixesAhead.shift()!);
+      }
       // Results that arrived together are taken without a turn of the event loop in between: give one now and then.
       if (Date.now() - lastYield > 10) {
         await yieldToEventLoop();
@@ -503,10 +495,48 @@ export class Analyzer {
     return { added, cancelled: signal?.aborted === true };
   }
 
+  // The helpers of a batch are methods, not closures made per batch: a closure's optimised code
+  // is dropped at a full collection once its last instance is gone, so per-batch closures were
+  // compiled again on every pass of a long-running server.
+
+  private readNow(path: string): Read {
+    return { epoch: this.pathEpochs.get(path), text: this.fs.readFile(path) };
+  }
+
+  /** The text read ahead for `path` (taken out of `readAhead`), or read now. */
+  private takeRead(readAhead: Map<string, Read>, path: string): Read {
+    const ahead = readAhead.get(path);
+    if (!ahead) return this.readNow(path);
+    readAhead.delete(path);
+    return ahead;
+  }
+
+  /** Sends one file to the pool; `arrived[index]` is set once its answer (or failure) is in. */
+  private async extractOutcome(pool: FactsWorkerPool, path: string, read: Read, arrived: boolean[], index: number, signal: AbortSignal | undefined): Promise<Outcome> {
+    const { text, epoch } = read;
+    if (text === undefined) return { kind: 'missing' };
+    try {
+      const parsed = await pool.extract(path, text, signal);
+      arrived[index] = true;
+      return { kind: 'facts', text, parsed, epoch };
+    } catch (error) {
+      arrived[index] = true;
+      // No worker could run, or one threw on this file: it is read in this thread instead.
+      if (!(error instanceof PoolUnavailableError) && !signal?.aborted) this.log(`reading ${path} in the main thread: ${(error as Error).message}`);
+      return { kind: 'here' };
+    }
+  }
+
   /** The template (the file with markers) is a fix module's main file; the rest in name order. */
   private sortFixFiles(files: string[]): void {
-    const isTemplate = (path: string) => this.sources.get(path)?.text.includes('@@') === true;
-    files.sort((a, b) => Number(isTemplate(b)) - Number(isTemplate(a)) || (a < b ? -1 : a > b ? 1 : 0));
+    const templates: string[] = [];
+    const rest: string[] = [];
+    for (const path of files) (this.sources.get(path)?.text.includes('@@') === true ? templates : rest).push(path);
+    // Default sort: by UTF-16 code units, as `<` compares strings.
+    templates.sort();
+    rest.sort();
+    files.length = 0;
+    files.push(...templates, ...rest);
   }
 
   /**
@@ -519,12 +549,14 @@ export class Analyzer {
     if (this.kbuild.has(folder) || !this.patchedFuncs.probe(folder)) return;
     // The folder's listing names its files without a walk over every source of the workspace; a
     // source that is not on disk (yet) only makes groups() assemble the module once more.
-    let files = this.listFolder(folder)
-      .map((entry) => join(folder, entry.name))
-      .filter((path) => isC(path) && this.sources.has(path));
+    const files: string[] = [];
+    for (const entry of this.listFolder(folder)) {
+      const path = join(folder, entry.name);
+      if (isC(path) && this.sources.has(path)) files.push(path);
+    }
     if (files.length === 0) {
       const prefix = folder.endsWith('/') ? folder : `${folder}/`;
-      files = [...this.sources.keys()].filter((path) => path.startsWith(prefix) && isC(path) && path.indexOf('/', prefix.length) < 0);
+      for (const path of this.sources.keys()) if (path.startsWith(prefix) && isC(path) && path.indexOf('/', prefix.length) < 0) files.push(path);
     }
     if (files.length === 0) return;
     this.sortFixFiles(files);
@@ -640,21 +672,28 @@ export class Analyzer {
   private headersOf(files: string[]): string[] {
     const seen = new Set<string>(files);
     const headers: string[] = [];
-    const visit = (path: string, depth: number) => {
-      if (depth > maxIncludeDepth) return;
-      const facts = this.source(path)?.facts();
-      for (const include of facts?.includes ?? []) {
-        if (include.system) continue;
-        const candidates = [resolve(dirname(path), include.path), ...files.map((f) => resolve(dirname(f), include.path))];
-        const found = candidates.find((c) => this.sources.has(c) || this.fs.readFile(c) !== undefined);
-        if (!found || seen.has(found)) continue;
-        seen.add(found);
-        headers.push(found);
-        visit(found, depth + 1);
-      }
-    };
-    files.forEach((f) => visit(f, 0));
+    for (const file of files) this.visitIncludes(file, 0, files, seen, headers);
     return headers;
+  }
+
+  private visitIncludes(path: string, depth: number, files: string[], seen: Set<string>, headers: string[]): void {
+    if (depth > maxIncludeDepth) return;
+    const facts = this.source(path)?.facts();
+    if (!facts) return;
+    for (const include of facts.includes) {
+      if (include.system) continue;
+      let found = this.existing(resolve(dirname(path), include.path));
+      for (let i = 0; found === undefined && i < files.length; i++) found = this.existing(resolve(dirname(files[i]), include.path));
+      if (!found || seen.has(found)) continue;
+      seen.add(found);
+      headers.push(found);
+      this.visitIncludes(found, depth + 1, files, seen, headers);
+    }
+  }
+
+  /** `path` when it is a source or a file on disk. */
+  private existing(path: string): string | undefined {
+    return this.sources.has(path) || this.fs.readFile(path) !== undefined ? path : undefined;
   }
 
   /**
@@ -666,7 +705,17 @@ export class Analyzer {
     if (cached && cached.generation === this.generation) return cached;
     const generation = this.generation;
     const groups = this.groups();
-    const models = groups.map((g) => this.modelOf(g));
+    const models: ModelEntry[] = [];
+    const modelOf = new Map<ModuleGroup, ModelEntry>();
+    const modules: LivepatchModule[] = [];
+    const keys: string[] = [];
+    for (const group of groups) {
+      const model = this.modelOf(group);
+      models.push(model);
+      modelOf.set(group, model);
+      modules.push(model.module);
+      keys.push(model.cacheKey);
+    }
     const groupsOf = new Map<string, ModuleGroup[]>();
     for (const group of groups) {
       for (const file of group.files) {
@@ -675,29 +724,39 @@ export class Analyzer {
         else if (list[list.length - 1] !== group) list.push(group);
       }
     }
-    const modelOf = new Map(groups.map((g, i) => [g, models[i]]));
-    const workspace = { generation, groups, models, modules: models.map((m) => m.module), key: models.map((m) => m.cacheKey).join(';'), groupsOf, modelOf };
+    const workspace = { generation, groups, models, modules, key: keys.join(';'), groupsOf, modelOf };
     this.workspaceCache = workspace;
     return workspace;
   }
 
   /** The group's model, re-assembled only when one of its files or headers changed. */
   private modelOf(group: ModuleGroup): ModelEntry {
-    const files = group.files.filter((f) => this.source(f));
+    const files: string[] = [];
+    for (const file of group.files) if (this.source(file)) files.push(file);
     const headers = this.headersOf(files);
-    const versions = [...files, ...headers].map((p) => `${p}@${this.sources.get(p)?.version ?? 0}`).join('|');
+    let versions = '';
+    for (const p of files) versions += `${versions ? '|' : ''}${p}@${this.sources.get(p)?.version ?? 0}`;
+    for (const p of headers) versions += `${versions ? '|' : ''}${p}@${this.sources.get(p)?.version ?? 0}`;
     const list = group.fixFolder !== undefined ? this.patchedFuncs.listOf(group.fixFolder) : undefined;
     const cacheKey = `${this.kernelGeneration}|${versions}|${group.condition ?? ''}|${list?.version ?? ''}`;
     const cached = this.models.get(group.key);
     if (cached && cached.cacheKey === cacheKey) return cached;
-    const factsOf = (paths: string[]) => paths.map((p) => this.source(p)?.facts()).filter((f): f is FileFacts => !!f);
     const module = assembleModule(
-      { name: group.name, nameSource: group.nameSource, files: factsOf(files), headers: factsOf(headers), layout: this.layoutSources(group, files, list?.list, headers) },
+      { name: group.name, nameSource: group.nameSource, files: this.factsOf(files), headers: this.factsOf(headers), layout: this.layoutSources(group, files, list?.list, headers) },
       this.configuration(),
     );
     const entry = { cacheKey, module, headers, files };
     this.models.set(group.key, entry);
     return entry;
+  }
+
+  private factsOf(paths: string[]): FileFacts[] {
+    const facts: FileFacts[] = [];
+    for (const path of paths) {
+      const found = this.source(path)?.facts();
+      if (found) facts.push(found);
+    }
+    return facts;
   }
 
   /**
@@ -744,15 +803,20 @@ export class Analyzer {
   private analyzePatchedFuncs(path: string): FileAnalysis {
     const workspace = this.workspaceModels();
     const folder = dirname(path);
-    const groups = workspace.groups.filter((g) => g.fixFolder === folder);
-    if (groups.length === 0) {
+    let first: ModuleResult | undefined;
+    const findings: Finding[] = [];
+    for (const group of workspace.groups) {
+      if (group.fixFolder !== folder) continue;
+      const result = this.analyzeGroup(group);
+      first ??= result;
+      for (const f of result.findings) if (f.location.file === path) findings.push(f);
+    }
+    if (!first) {
       const text = this.patchedFuncs.text(path) ?? '';
       const list = parsePatchedFuncs(path, text);
       return { findings: list.problems.map((problem) => finding('LP-CSV-SYNTAX', problem.location, problem.message)) };
     }
-    const results = groups.map((g) => this.analyzeGroup(g));
-    const findings = results.flatMap((r) => r.findings.filter((f) => f.location.file === path));
-    return { module: results[0].module, findings };
+    return { module: first.module, findings };
   }
 
   /**
@@ -808,7 +872,8 @@ export class Analyzer {
     const workspace = this.workspaceModels();
     const groups = workspace.groups;
     const owning = workspace.groupsOf.get(path) ?? [];
-    const results = owning.map((g) => this.analyzeGroup(g));
+    const results: ModuleResult[] = [];
+    for (const group of owning) results.push(this.analyzeGroup(group));
     if (!isC(path)) {
       // A header: findings from every module that includes it.
       for (const g of groups) {

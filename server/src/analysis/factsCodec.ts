@@ -96,9 +96,10 @@ class Writer {
     this.int(values.length);
     for (const v of values) this.str(v);
   }
-  list<T>(items: T[], write: (item: T) => void): void {
+  /** `write` is a top-level function, not a closure made per call (see the note above writeFunction). */
+  list<T>(items: T[], write: (w: Writer, item: T) => void): void {
     this.int(items.length);
-    for (const item of items) write(item);
+    for (const item of items) write(this, item);
   }
 }
 
@@ -138,10 +139,10 @@ class Reader {
     for (let i = 0; i < n; i++) values[i] = this.str();
     return values;
   }
-  list<T>(read: () => T): T[] {
+  list<T>(read: (r: Reader) => T): T[] {
     const n = this.int();
     const items: T[] = new Array(n);
-    for (let i = 0; i < n; i++) items[i] = read();
+    for (let i = 0; i < n; i++) items[i] = read(this);
     return items;
   }
 }
@@ -159,20 +160,22 @@ function writeInit(w: Writer, value: InitValue): void {
     return;
   }
   w.int(1);
-  w.list(value.entries, (e) => {
-    const pair = 'field' in e;
-    w.bool(pair);
-    if (pair) {
-      w.maybeStr(e.field);
-      w.bool(e.fieldLocation !== undefined);
-      if (e.fieldLocation) w.location(e.fieldLocation);
-    }
-    writeInit(w, e.value);
-    w.location(e.location);
-    w.int(e.offset);
-  });
+  w.list(value.entries, writeInitEntry);
   w.location(value.location);
   w.int(value.closeOffset);
+}
+
+function writeInitEntry(w: Writer, e: InitEntry): void {
+  const pair = 'field' in e;
+  w.bool(pair);
+  if (pair) {
+    w.maybeStr(e.field);
+    w.bool(e.fieldLocation !== undefined);
+    if (e.fieldLocation) w.location(e.fieldLocation);
+  }
+  writeInit(w, e.value);
+  w.location(e.location);
+  w.int(e.offset);
 }
 
 function readInit(r: Reader): InitValue {
@@ -181,21 +184,23 @@ function readInit(r: Reader): InitValue {
     const nodeType = r.str();
     return { kind: 'expression', text, nodeType, location: r.location() };
   }
-  const entries = r.list((): InitEntry => {
-    if (r.bool()) {
-      const field = r.maybeStr();
-      const fieldLocation = r.bool() ? r.location() : undefined;
-      const value = readInit(r);
-      const location = r.location();
-      return { field, fieldLocation, value, location, offset: r.int() };
-    }
-    const value = readInit(r);
-    const location = r.location();
-    return { value, location, offset: r.int() };
-  });
+  const entries = r.list(readInitEntry);
   const location = r.location();
   const list: InitList = { kind: 'list', entries, location, closeOffset: r.int() };
   return list;
+}
+
+function readInitEntry(r: Reader): InitEntry {
+  if (r.bool()) {
+    const field = r.maybeStr();
+    const fieldLocation = r.bool() ? r.location() : undefined;
+    const value = readInit(r);
+    const location = r.location();
+    return { field, fieldLocation, value, location, offset: r.int() };
+  }
+  const value = readInit(r);
+  const location = r.location();
+  return { value, location, offset: r.int() };
 }
 
 function writeNamedUse(w: Writer, u: NamedUse): void {
@@ -210,239 +215,295 @@ function readNamedUse(r: Reader): NamedUse {
   return { name, location, offset: r.int() };
 }
 
+// Every item has its own top-level writer and reader, never a closure made per call: a closure's
+// optimised code lives only as long as one of its instances, so closures made afresh for each
+// file lost their code at every full collection and were compiled again on every pass.
+
+function writeFunction(w: Writer, f: RawFunction): void {
+  w.str(f.name);
+  w.location(f.location);
+  w.location(f.nameLocation);
+  w.bool(f.isStatic);
+  w.str(f.returnType);
+  w.strs(f.parameterTypes);
+  w.strs(f.annotations);
+  w.int(f.startOffset);
+  w.int(f.endOffset);
+}
+
+function readFunction(r: Reader): RawFunction {
+  const name = r.str();
+  const location = r.location();
+  const nameLocation = r.location();
+  const isStatic = r.bool();
+  const returnType = r.str();
+  const parameterTypes = r.strs();
+  const annotations = r.strs();
+  const startOffset = r.int();
+  return { name, location, nameLocation, isStatic, returnType, parameterTypes, annotations, startOffset, endOffset: r.int() };
+}
+
+function writeStructVariable(w: Writer, v: StructVariable): void {
+  w.str(v.structType);
+  w.str(v.name);
+  w.bool(v.isArray);
+  w.maybeStr(v.arraySize);
+  w.bool(v.isStatic);
+  writeInit(w, v.value);
+  w.location(v.location);
+  w.location(v.nameLocation);
+  w.int(v.offset);
+}
+
+function readStructVariable(r: Reader): StructVariable {
+  const structType = r.str();
+  const name = r.str();
+  const isArray = r.bool();
+  const arraySize = r.maybeStr();
+  const isStatic = r.bool();
+  const value = readInit(r) as InitList;
+  const location = r.location();
+  const nameLocation = r.location();
+  return { structType, name, isArray, arraySize, isStatic, value, location, nameLocation, offset: r.int() };
+}
+
+type CallArgument = CallSite['arguments'][number];
+
+function writeArgument(w: Writer, a: CallArgument): void {
+  w.str(a.text);
+  w.str(a.nodeType);
+  w.location(a.location);
+  w.maybeStr(a.sizeofType);
+}
+
+function readArgument(r: Reader): CallArgument {
+  const text = r.str();
+  const nodeType = r.str();
+  const argument: CallArgument = { text, nodeType, location: r.location() };
+  const sizeofType = r.maybeStr();
+  if (sizeofType !== undefined) argument.sizeofType = sizeofType;
+  return argument;
+}
+
+function writeCall(w: Writer, c: CallSite): void {
+  w.str(c.name);
+  w.list(c.arguments, writeArgument);
+  w.location(c.location);
+  w.location(c.nameLocation);
+  w.str(c.enclosingFunction);
+  w.bool(c.returned);
+  if (!('assignedTo' in c)) w.int(0);
+  else if (c.assignedTo === undefined) w.int(1);
+  else {
+    w.int(2);
+    w.str(c.assignedTo);
+  }
+  w.maybeStr(c.resultType);
+  w.int(c.offset);
+}
+
+function readCall(r: Reader): CallSite {
+  const name = r.str();
+  const args = r.list(readArgument);
+  const location = r.location();
+  const nameLocation = r.location();
+  const enclosingFunction = r.str();
+  const returned = r.bool();
+  const assigned = r.int();
+  const assignedTo = assigned === 2 ? r.str() : undefined;
+  const resultType = r.maybeStr();
+  const site: CallSite =
+    assigned === 0
+      ? { name, arguments: args, location, nameLocation, enclosingFunction, returned, offset: 0 }
+      : { name, arguments: args, location, nameLocation, enclosingFunction, returned, assignedTo, offset: 0 };
+  if (resultType !== undefined) site.resultType = resultType;
+  site.offset = r.int();
+  return site;
+}
+
+function writeReference(w: Writer, f: FunctionReference): void {
+  w.str(f.name);
+  w.str(f.enclosingFunction);
+  w.int(f.offset);
+}
+
+function readReference(r: Reader): FunctionReference {
+  const name = r.str();
+  const enclosingFunction = r.str();
+  return { name, enclosingFunction, offset: r.int() };
+}
+
+function writeReturn(w: Writer, f: ReturnSite): void {
+  w.str(f.enclosingFunction);
+  w.str(f.text);
+  w.location(f.location);
+  w.int(f.offset);
+}
+
+function readReturn(r: Reader): ReturnSite {
+  const enclosingFunction = r.str();
+  const text = r.str();
+  const location = r.location();
+  return { enclosingFunction, text, location, offset: r.int() };
+}
+
+function writeStaticLocal(w: Writer, f: StaticLocal): void {
+  w.str(f.enclosingFunction);
+  w.str(f.name);
+  w.location(f.location);
+  w.int(f.offset);
+}
+
+function readStaticLocal(r: Reader): StaticLocal {
+  const enclosingFunction = r.str();
+  const name = r.str();
+  const location = r.location();
+  return { enclosingFunction, name, location, offset: r.int() };
+}
+
+function writeDefine(w: Writer, d: RawDefine): void {
+  w.str(d.name);
+  w.bool(d.parameters !== undefined);
+  if (d.parameters) w.strs(d.parameters);
+  w.str(d.body);
+  w.location(d.location);
+  w.int(d.offset);
+}
+
+function readDefine(r: Reader): RawDefine {
+  const name = r.str();
+  if (r.bool()) {
+    const parameters = r.strs();
+    const body = r.str();
+    const location = r.location();
+    return { name, parameters, body, location, offset: r.int() };
+  }
+  const body = r.str();
+  const location = r.location();
+  return { name, body, location, offset: r.int() };
+}
+
+function writeInclude(w: Writer, i: RawInclude): void {
+  w.str(i.path);
+  w.bool(i.system);
+  w.location(i.location);
+  w.int(i.offset);
+}
+
+function readInclude(r: Reader): RawInclude {
+  const path = r.str();
+  const system = r.bool();
+  const location = r.location();
+  return { path, system, location, offset: r.int() };
+}
+
+type ConditionalBranch = ConditionalChain['branches'][number];
+
+function writeBranch(w: Writer, b: ConditionalBranch): void {
+  w.str(b.kind);
+  w.str(b.condition);
+  w.int(b.start);
+  w.int(b.end);
+}
+
+function readBranch(r: Reader): ConditionalBranch {
+  const kind = r.str() as ConditionalBranch['kind'];
+  const condition = r.str();
+  const start = r.int();
+  return { kind, condition, start, end: r.int() };
+}
+
+function writeConditional(w: Writer, c: ConditionalChain): void {
+  w.list(c.branches, writeBranch);
+}
+
+function readConditional(r: Reader): ConditionalChain {
+  return { branches: r.list(readBranch) };
+}
+
+type SyntaxErrorFact = FileFacts['syntaxErrors'][number];
+
+function writeSyntaxError(w: Writer, e: SyntaxErrorFact): void {
+  w.str(e.message);
+  w.location(e.location);
+  w.int(e.offset);
+}
+
+function readSyntaxError(r: Reader): SyntaxErrorFact {
+  const message = r.str();
+  const location = r.location();
+  return { message, location, offset: r.int() };
+}
+
+function writeRecord(w: Writer, record: RecordDefinition): void {
+  w.str(record.name);
+  w.strs(record.fields);
+  w.location(record.location);
+  w.int(record.offset);
+}
+
+function readRecord(r: Reader): RecordDefinition {
+  const name = r.str();
+  const fields = r.strs();
+  const location = r.location();
+  return { name, fields, location, offset: r.int() };
+}
+
+function writeTypedef(w: Writer, typedef: TypedefDefinition): void {
+  w.str(typedef.name);
+  w.str(typedef.type);
+  w.location(typedef.location);
+  w.int(typedef.offset);
+}
+
+function readTypedef(r: Reader): TypedefDefinition {
+  const name = r.str();
+  const type = r.str();
+  const location = r.location();
+  return { name, type, location, offset: r.int() };
+}
+
 export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer: ArrayBuffer[] } {
   const w = new Writer(facts.path);
-  w.list(facts.functions, (f) => {
-    w.str(f.name);
-    w.location(f.location);
-    w.location(f.nameLocation);
-    w.bool(f.isStatic);
-    w.str(f.returnType);
-    w.strs(f.parameterTypes);
-    w.strs(f.annotations);
-    w.int(f.startOffset);
-    w.int(f.endOffset);
-  });
-  w.list(facts.structVariables, (v) => {
-    w.str(v.structType);
-    w.str(v.name);
-    w.bool(v.isArray);
-    w.maybeStr(v.arraySize);
-    w.bool(v.isStatic);
-    writeInit(w, v.value);
-    w.location(v.location);
-    w.location(v.nameLocation);
-    w.int(v.offset);
-  });
-  w.list(facts.calls, (c) => {
-    w.str(c.name);
-    w.list(c.arguments, (a) => {
-      w.str(a.text);
-      w.str(a.nodeType);
-      w.location(a.location);
-      w.maybeStr(a.sizeofType);
-    });
-    w.location(c.location);
-    w.location(c.nameLocation);
-    w.str(c.enclosingFunction);
-    w.bool(c.returned);
-    if (!('assignedTo' in c)) w.int(0);
-    else if (c.assignedTo === undefined) w.int(1);
-    else {
-      w.int(2);
-      w.str(c.assignedTo);
-    }
-    w.maybeStr(c.resultType);
-    w.int(c.offset);
-  });
-  const writeReference = (f: FunctionReference) => {
-    w.str(f.name);
-    w.str(f.enclosingFunction);
-    w.int(f.offset);
-  };
+  w.list(facts.functions, writeFunction);
+  w.list(facts.structVariables, writeStructVariable);
+  w.list(facts.calls, writeCall);
   w.list(facts.callEdges, writeReference);
   w.list(facts.functionReferences, writeReference);
-  w.list(facts.returns, (f) => {
-    w.str(f.enclosingFunction);
-    w.str(f.text);
-    w.location(f.location);
-    w.int(f.offset);
-  });
-  w.list(facts.staticLocals, (f) => {
-    w.str(f.enclosingFunction);
-    w.str(f.name);
-    w.location(f.location);
-    w.int(f.offset);
-  });
-  w.list(facts.defines, (d) => {
-    w.str(d.name);
-    w.bool(d.parameters !== undefined);
-    if (d.parameters) w.strs(d.parameters);
-    w.str(d.body);
-    w.location(d.location);
-    w.int(d.offset);
-  });
-  w.list(facts.includes, (i) => {
-    w.str(i.path);
-    w.bool(i.system);
-    w.location(i.location);
-    w.int(i.offset);
-  });
-  w.list(facts.conditionals, (c) => {
-    w.list(c.branches, (b) => {
-      w.str(b.kind);
-      w.str(b.condition);
-      w.int(b.start);
-      w.int(b.end);
-    });
-  });
-  w.list(facts.structUses, (u) => writeNamedUse(w, u));
-  w.list(facts.designators, (u) => writeNamedUse(w, u));
-  w.list(facts.syntaxErrors, (e) => {
-    w.str(e.message);
-    w.location(e.location);
-    w.int(e.offset);
-  });
+  w.list(facts.returns, writeReturn);
+  w.list(facts.staticLocals, writeStaticLocal);
+  w.list(facts.defines, writeDefine);
+  w.list(facts.includes, writeInclude);
+  w.list(facts.conditionals, writeConditional);
+  w.list(facts.structUses, writeNamedUse);
+  w.list(facts.designators, writeNamedUse);
+  w.list(facts.syntaxErrors, writeSyntaxError);
   // Absent (facts built by hand) and present stay apart, so decoding gives back the same keys.
   w.bool(facts.records !== undefined);
-  if (facts.records)
-    w.list(facts.records, (record) => {
-      w.str(record.name);
-      w.strs(record.fields);
-      w.location(record.location);
-      w.int(record.offset);
-    });
+  if (facts.records) w.list(facts.records, writeRecord);
   w.bool(facts.typedefs !== undefined);
-  if (facts.typedefs)
-    w.list(facts.typedefs, (typedef) => {
-      w.str(typedef.name);
-      w.str(typedef.type);
-      w.location(typedef.location);
-      w.int(typedef.offset);
-    });
+  if (facts.typedefs) w.list(facts.typedefs, writeTypedef);
   const ints = w.finish();
   return { encoded: { path: facts.path, strings: w.strings, ints }, transfer: [ints.buffer as ArrayBuffer] };
 }
 
 export function decodeFacts(encoded: EncodedFacts): FileFacts {
   const r = new Reader(encoded.ints, encoded.strings, encoded.path);
-  const functions = r.list((): RawFunction => {
-    const name = r.str();
-    const location = r.location();
-    const nameLocation = r.location();
-    const isStatic = r.bool();
-    const returnType = r.str();
-    const parameterTypes = r.strs();
-    const annotations = r.strs();
-    const startOffset = r.int();
-    return { name, location, nameLocation, isStatic, returnType, parameterTypes, annotations, startOffset, endOffset: r.int() };
-  });
-  const structVariables = r.list((): StructVariable => {
-    const structType = r.str();
-    const name = r.str();
-    const isArray = r.bool();
-    const arraySize = r.maybeStr();
-    const isStatic = r.bool();
-    const value = readInit(r) as InitList;
-    const location = r.location();
-    const nameLocation = r.location();
-    return { structType, name, isArray, arraySize, isStatic, value, location, nameLocation, offset: r.int() };
-  });
-  const calls = r.list((): CallSite => {
-    const name = r.str();
-    const args = r.list(() => {
-      const text = r.str();
-      const nodeType = r.str();
-      const argument: CallSite['arguments'][number] = { text, nodeType, location: r.location() };
-      const sizeofType = r.maybeStr();
-      if (sizeofType !== undefined) argument.sizeofType = sizeofType;
-      return argument;
-    });
-    const location = r.location();
-    const nameLocation = r.location();
-    const enclosingFunction = r.str();
-    const returned = r.bool();
-    const assigned = r.int();
-    const assignedTo = assigned === 2 ? r.str() : undefined;
-    const resultType = r.maybeStr();
-    const site: CallSite =
-      assigned === 0
-        ? { name, arguments: args, location, nameLocation, enclosingFunction, returned, offset: 0 }
-        : { name, arguments: args, location, nameLocation, enclosingFunction, returned, assignedTo, offset: 0 };
-    if (resultType !== undefined) site.resultType = resultType;
-    site.offset = r.int();
-    return site;
-  });
-  const readReference = (): FunctionReference => {
-    const name = r.str();
-    const enclosingFunction = r.str();
-    return { name, enclosingFunction, offset: r.int() };
-  };
+  const functions = r.list(readFunction);
+  const structVariables = r.list(readStructVariable);
+  const calls = r.list(readCall);
   const callEdges = r.list(readReference);
   const functionReferences = r.list(readReference);
-  const returns = r.list((): ReturnSite => {
-    const enclosingFunction = r.str();
-    const text = r.str();
-    const location = r.location();
-    return { enclosingFunction, text, location, offset: r.int() };
-  });
-  const staticLocals = r.list((): StaticLocal => {
-    const enclosingFunction = r.str();
-    const name = r.str();
-    const location = r.location();
-    return { enclosingFunction, name, location, offset: r.int() };
-  });
-  const defines = r.list((): RawDefine => {
-    const name = r.str();
-    if (r.bool()) {
-      const parameters = r.strs();
-      const body = r.str();
-      const location = r.location();
-      return { name, parameters, body, location, offset: r.int() };
-    }
-    const body = r.str();
-    const location = r.location();
-    return { name, body, location, offset: r.int() };
-  });
-  const includes = r.list((): RawInclude => {
-    const path = r.str();
-    const system = r.bool();
-    const location = r.location();
-    return { path, system, location, offset: r.int() };
-  });
-  const conditionals = r.list(
-    (): ConditionalChain => ({
-      branches: r.list(() => {
-        const kind = r.str() as ConditionalChain['branches'][number]['kind'];
-        const condition = r.str();
-        const start = r.int();
-        return { kind, condition, start, end: r.int() };
-      }),
-    }),
-  );
-  const structUses = r.list(() => readNamedUse(r));
-  const designators = r.list(() => readNamedUse(r));
-  const syntaxErrors = r.list(() => {
-    const message = r.str();
-    const location = r.location();
-    return { message, location, offset: r.int() };
-  });
-  const records = r.bool()
-    ? r.list((): RecordDefinition => {
-        const name = r.str();
-        const fields = r.strs();
-        const location = r.location();
-        return { name, fields, location, offset: r.int() };
-      })
-    : undefined;
-  const typedefs = r.bool()
-    ? r.list((): TypedefDefinition => {
-        const name = r.str();
-        const type = r.str();
-        const location = r.location();
-        return { name, type, location, offset: r.int() };
-      })
-    : undefined;
+  const returns = r.list(readReturn);
+  const staticLocals = r.list(readStaticLocal);
+  const defines = r.list(readDefine);
+  const includes = r.list(readInclude);
+  const conditionals = r.list(readConditional);
+  const structUses = r.list(readNamedUse);
+  const designators = r.list(readNamedUse);
+  const syntaxErrors = r.list(readSyntaxError);
+  const records = r.bool() ? r.list(readRecord) : undefined;
+  const typedefs = r.bool() ? r.list(readTypedef) : undefined;
   // One literal with every key: decoded facts then share one hidden class that the literal's
   // boilerplate keeps alive (properties added afterwards made a class that died with the last
   // facts of a pass, and the code optimised for it with it). Extracted facts always have records

@@ -55,6 +55,19 @@ interface Task {
   settled: boolean;
 }
 
+const resolved = Promise.resolve();
+
+function taskWithId(batch: Task[], id: number): Task | undefined {
+  for (const task of batch) if (task.id === id) return task;
+  return undefined;
+}
+
+function requestedFiles(batch: Task[]): FactsRequest['files'] {
+  const files: FactsRequest['files'] = new Array(batch.length);
+  for (let i = 0; i < batch.length; i++) files[i] = { id: batch[i].id, path: batch[i].path, text: batch[i].text };
+  return files;
+}
+
 interface Slot {
   worker: Worker;
   ready: boolean;
@@ -185,11 +198,17 @@ export class FactsWorkerPool {
   private scheduleDispatch(): void {
     if (this.dispatchScheduled) return;
     this.dispatchScheduled = true;
-    queueMicrotask(() => {
-      this.dispatchScheduled = false;
-      this.dispatch();
-    });
+    // Not queueMicrotask: it wraps each callback in an object of its own, whose short-lived
+    // hidden class took this method's optimised code with it at every full collection.
+    resolved.then(this.runScheduledDispatch);
   }
+
+  // One closure for the pool's life: a closure made per call loses its optimised code at every
+  // full collection once its last instance is gone, and is compiled again (factsCodec.ts).
+  private readonly runScheduledDispatch = (): void => {
+    this.dispatchScheduled = false;
+    this.dispatch();
+  };
 
   /** Stops every worker; pending requests reject with PoolUnavailableError. */
   async terminate(): Promise<void> {
@@ -281,11 +300,11 @@ export class FactsWorkerPool {
         // The next batch goes out before this one is decoded: the worker gets back to work.
         this.dispatch();
         for (const reply of message.files) {
-          const task = batch.find((t) => t.id === reply.id);
+          const task = taskWithId(batch, reply.id);
           if (!task) continue;
           if (reply.kind === 'facts') {
-            const result: PooledFacts = { facts: decodeFacts(reply.encoded), unparsable: reply.unparsable };
-            if (reply.layout) result.layout = reply.layout;
+            const facts = decodeFacts(reply.encoded);
+            const result: PooledFacts = reply.layout ? { facts, unparsable: reply.unparsable, layout: reply.layout } : { facts, unparsable: reply.unparsable };
             this.settle(task, result);
           } else {
             this.log(`facts of ${task.path} failed in a worker: ${reply.message}`);
@@ -335,7 +354,7 @@ export class FactsWorkerPool {
         const batch = this.nextBatch();
         if (batch.length === 0) break;
         slot.batches.push(batch);
-        const request: FactsRequest = { files: batch.map((t) => ({ id: t.id, path: t.path, text: t.text })) };
+        const request: FactsRequest = { files: requestedFiles(batch) };
         slot.worker.postMessage(request);
         if (slot.batches.length === 1) this.armTimer(slot);
       }

@@ -114,14 +114,14 @@ function runOne(check: (typeof allChecks)[number], module: LivepatchModule, ctx:
 
 /** The module-scope checks alone: what runChecks can reuse while the module's model holds. */
 export function runModuleChecks(module: LivepatchModule, ctx: CheckContext): ModuleFindings {
-  return allChecks.map((check) => (check.scope === 'module' ? runOne(check, module, ctx) : undefined));
+  const findings: (readonly Finding[] | undefined)[] = [];
+  for (const check of allChecks) findings.push(check.scope === 'module' ? runOne(check, module, ctx) : undefined);
+  return findings;
 }
 
 /** Every check, in order; module-scope findings are taken from `moduleFindings` when given. */
 export function runChecks(module: LivepatchModule, ctx: CheckContext, moduleFindings?: ModuleFindings): Finding[] {
   const findings: Finding[] = [];
-  allChecks.forEach((check, index) => {
-    findings.push(...(moduleFindings?.[index] ?? runOne(check, module, ctx)));
-  });
+  for (let index = 0; index < allChecks.length; index++) findings.push(...(moduleFindings?.[index] ?? runOne(allChecks[index], module, ctx)));
   return findings;
 }

@@ -136,7 +136,7 @@ export class SeriesFiles {
     this.holders.clear();
   }
 
-  find(readFile: (path: string) => string | undefined, moduleFolders: Iterable<string>): SeriesOrder[] {
+  find(files: { readFile(path: string): string | undefined }, moduleFolders: Iterable<string>): SeriesOrder[] {
     const folders = new Set<string>();
     for (const folder of moduleFolders) {
       let current = folder;
@@ -151,7 +151,7 @@ export class SeriesFiles {
     for (const folder of folders) {
       if (this.holders.get(folder) === false) continue;
       const path = join(folder, seriesFileName);
-      const text = readFile(path);
+      const text = files.readFile(path);
       this.holders.set(folder, text !== undefined);
       if (text !== undefined) orders.push({ depth: folder.split('/').length, order: { source: path, entries: parseSeriesFile(text, folder) } });
     }

@@ -27,10 +27,10 @@ import {
   funcsMarker,
   generatedFunc,
   generatedObject,
+  entriesBeforeMarkers,
   linesByObject,
   objectKey,
   objectsMarker,
-  spliceAtMarkers,
   vmlinuxObject,
   type Definitions,
 } from './distribution';
@@ -65,111 +65,173 @@ export interface GeneratedPatches {
   patches: KlpPatch[];
 }
 
+/** What assemble.ts lends for filling a template's tables. */
+export interface TableBuilder {
+  buildFunc(entry: InitEntry): KlpFunc;
+  buildObject(entry: InitEntry): KlpObject;
+  /** Whether the build compiles the text at an offset of a file (#if). */
+  isActiveAt(file: string, offset: number): boolean;
+}
+
 type LayoutPart = Pick<LivepatchModule, 'layout' | 'generatedPatches' | 'patchedFuncs' | 'templateMarkers' | 'relocations'>;
 
 function inside(variable: StructVariable, marker: { offset: number; location: Location }): boolean {
   return variable.location.file === marker.location.file && variable.offset <= marker.offset && marker.offset <= variable.value.closeOffset;
 }
 
-export function assembleLayout(sources: LayoutSources | undefined, definitions: Definitions) {
-  const list = sources?.patchedFuncs;
-  const markers = sources?.markers ?? [];
-  const records: TemplateMarker[] = markers.map((m) => ({ name: m.name, location: m.location, expanded: false }));
-  const placed = new Set<PatchedFuncsLine>();
+/**
+ * One module's layout assembly: the tables' markers filled from its list while assemble.ts builds
+ * them, then what the layout adds to the model. A class, not closures made per module, so that
+ * its optimised code outlives each module (ARCHITECTURE.md, invariants).
+ */
+export class LayoutAssembly {
+  private readonly list: PatchedFuncsList | undefined;
+  private readonly markers: NonNullable<LayoutSources['markers']>;
+  private readonly records: TemplateMarker[] = [];
+  private readonly placed = new Set<PatchedFuncsLine>();
 
-  const markersOf = (variable: StructVariable, name: string) => {
+  constructor(
+    private readonly sources: LayoutSources | undefined,
+    private readonly definitions: Definitions,
+  ) {
+    this.list = sources?.patchedFuncs;
+    this.markers = sources?.markers ?? [];
+    for (const m of this.markers) this.records.push({ name: m.name, location: m.location, expanded: false });
+  }
+
+  /** Offsets of the `name` markers inside a table; every marker inside it learns its table. */
+  private markersOf(variable: StructVariable, name: string): number[] {
     const offsets: number[] = [];
-    markers.forEach((marker, index) => {
-      if (!inside(variable, marker)) return;
-      records[index].table = variable.name;
-      if (marker.name !== name) return;
-      records[index].expanded = list !== undefined;
+    for (let index = 0; index < this.markers.length; index++) {
+      const marker = this.markers[index];
+      if (!inside(variable, marker)) continue;
+      this.records[index].table = variable.name;
+      if (marker.name !== name) continue;
+      this.records[index].expanded = this.list !== undefined;
       offsets.push(marker.offset);
-    });
+    }
     return offsets;
-  };
+  }
 
-  const place = (lines: PatchedFuncsLine[]) => {
-    for (const line of lines) placed.add(line);
-  };
+  private place(lines: readonly PatchedFuncsLine[]): void {
+    for (const line of lines) this.placed.add(line);
+  }
 
-  return {
-    /** A klp_func array's entries, with the lines of `objectName`'s object where @@KLP_FUNCS@@ sits. */
-    funcsOf(array: StructVariable, entries: InitEntry[], objectName: ResolvedValue<string> | undefined, build: (entry: InitEntry) => KlpFunc): KlpFunc[] {
-      const offsets = markers.length > 0 ? markersOf(array, funcsMarker) : [];
-      if (offsets.length === 0 || !list) return entries.map(build);
-      const key = objectKey(objectName);
-      const lines = key === undefined ? [] : list.lines.filter((line) => line.object.value === key);
-      return spliceAtMarkers(entries.map((entry) => ({ entry, offset: entry.offset })), offsets, build, () => {
-        place(lines);
-        return lines.map((line) => generatedFunc(line, definitions));
-      });
-    },
+  /** A klp_func array's entries, with the lines of `objectName`'s object where @@KLP_FUNCS@@ sits. */
+  funcsOf(array: StructVariable, entries: InitEntry[], objectName: ResolvedValue<string> | undefined, tables: TableBuilder): KlpFunc[] {
+    const funcs: KlpFunc[] = [];
+    const offsets = this.markers.length > 0 ? this.markersOf(array, funcsMarker) : [];
+    const list = this.list;
+    if (offsets.length === 0 || !list) {
+      for (const entry of entries) funcs.push(tables.buildFunc(entry));
+      return funcs;
+    }
+    const key = objectKey(objectName);
+    const lines: PatchedFuncsLine[] = [];
+    if (key !== undefined) for (const line of list.lines) if (line.object.value === key) lines.push(line);
+    const before = entriesBeforeMarkers(entries, offsets);
+    for (let i = 0, m = 0; i <= entries.length; i++) {
+      for (; m < before.length && before[m] === i; m++) {
+        this.place(lines);
+        for (const line of lines) funcs.push(generatedFunc(line, this.definitions));
+      }
+      if (i < entries.length) funcs.push(tables.buildFunc(entries[i]));
+    }
+    return funcs;
+  }
 
-    /** A klp_object array's entries, with an object per listed object it does not name where @@KLP_OBJECTS@@ sits. */
-    objectsOf(array: StructVariable, entries: InitEntry[], build: (entry: InitEntry) => KlpObject): KlpObject[] {
-      const offsets = markers.length > 0 ? markersOf(array, objectsMarker) : [];
-      if (offsets.length === 0 || !list) return entries.map(build);
-      const built = entries.map((entry) => ({ entry: build(entry), offset: entry.offset }));
-      const named = new Set(built.filter((b) => !b.entry.isTerminator).map((b) => objectKey(b.entry.name)));
-      return spliceAtMarkers(built, offsets, (object) => object, () => {
-        const objects: KlpObject[] = [];
+  /** A klp_object array's entries, with an object per listed object it does not name where @@KLP_OBJECTS@@ sits. */
+  objectsOf(array: StructVariable, entries: InitEntry[], tables: TableBuilder): KlpObject[] {
+    const offsets = this.markers.length > 0 ? this.markersOf(array, objectsMarker) : [];
+    const built: KlpObject[] = [];
+    for (const entry of entries) built.push(tables.buildObject(entry));
+    const list = this.list;
+    if (offsets.length === 0 || !list) return built;
+    const named = new Set<string | undefined>();
+    for (const object of built) if (!object.isTerminator) named.add(objectKey(object.name));
+    const objects: KlpObject[] = [];
+    const before = entriesBeforeMarkers(entries, offsets);
+    for (let i = 0, m = 0; i <= built.length; i++) {
+      for (; m < before.length && before[m] === i; m++) {
         for (const [object, lines] of linesByObject(list.lines)) {
           if (named.has(object)) continue;
-          place(lines);
-          objects.push(generatedObject(object, lines, definitions));
+          this.place(lines);
+          objects.push(generatedObject(object, lines, this.definitions));
         }
-        return objects;
-      });
-    },
-
-    generatedPatches(inputs: GeneratorInputs): GeneratedPatches {
-      for (const variable of inputs.structVariables) {
-        markers.forEach((marker, index) => {
-          if (records[index].table === undefined && inside(variable, marker)) records[index].table = variable.name;
-        });
       }
-      return buildGeneratedPatches(inputs, definitions, sources?.targetObject ?? vmlinuxObject);
-    },
+      if (i < built.length) objects.push(built[i]);
+    }
+    return objects;
+  }
 
-    /** `active` says whether the build compiles the text at an offset of a file (#if). */
-    finish(generated: GeneratedPatches, active: (file: string, offset: number) => boolean): LayoutPart {
-      // A table marker makes a template even when its list is missing (LP-TEMPLATE-MARKER says so).
-      const hasTableMarker = records.some((r) => expandedMarkers.includes(r.name));
-      const layout: ModuleLayout = list || hasTableMarker ? 'distribution' : (generated.generator ?? 'upstream');
-      const part: LayoutPart = { layout };
-      if (generated.patches.length > 0) part.generatedPatches = generated.patches;
-      if (list) part.patchedFuncs = { ...list, unplaced: list.lines.filter((line) => !placed.has(line)) };
-      if (records.length > 0) part.templateMarkers = records;
-      const relocations = (sources?.relocations ?? []).filter((r) => active(r.location.file, r.offset)).map(({ offset: _offset, ...relocation }) => relocation);
-      if (relocations.length > 0) part.relocations = relocations;
-      return part;
-    },
-  };
+  generatedPatches(inputs: GeneratorInputs): GeneratedPatches {
+    for (const variable of inputs.structVariables) {
+      for (let index = 0; index < this.markers.length; index++) {
+        if (this.records[index].table === undefined && inside(variable, this.markers[index])) this.records[index].table = variable.name;
+      }
+    }
+    return buildGeneratedPatches(inputs, this.definitions, this.sources?.targetObject ?? vmlinuxObject);
+  }
+
+  finish(generated: GeneratedPatches, tables: TableBuilder): LayoutPart {
+    const list = this.list;
+    // A table marker makes a template even when its list is missing (LP-TEMPLATE-MARKER says so).
+    let hasTableMarker = false;
+    for (const record of this.records) if (expandedMarkers.includes(record.name)) hasTableMarker = true;
+    const layout: ModuleLayout = list || hasTableMarker ? 'distribution' : (generated.generator ?? 'upstream');
+    const part: LayoutPart = { layout };
+    if (generated.patches.length > 0) part.generatedPatches = generated.patches;
+    if (list) {
+      const unplaced: PatchedFuncsLine[] = [];
+      for (const line of list.lines) if (!this.placed.has(line)) unplaced.push(line);
+      part.patchedFuncs = { ...list, unplaced };
+    }
+    if (this.records.length > 0) part.templateMarkers = this.records;
+    const relocations: KlpRelocation[] = [];
+    for (const found of this.sources?.relocations ?? []) {
+      if (!tables.isActiveAt(found.location.file, found.offset)) continue;
+      const { offset: _offset, ...relocation } = found;
+      relocations.push(relocation);
+    }
+    if (relocations.length > 0) part.relocations = relocations;
+    return part;
+  }
 }
 
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues in model/assemble.ts). */
+const keptLayoutAssembly = new LayoutAssembly(undefined, { functions: new Map(), isVariable: () => false });
+void keptLayoutAssembly;
+
 function buildGeneratedPatches(inputs: GeneratorInputs, definitions: Definitions, targetObject: string): GeneratedPatches {
+  // The first sign of a generator names it, and anchors its patch.
   let generator: Generator | undefined;
   let anchor: Location | undefined;
-  const note = (found: Generator | undefined, location: Location) => {
-    if (!found) return;
-    generator ??= found;
-    anchor ??= location;
-  };
-  for (const include of inputs.includes) note(generatorOfInclude(include.path), include.location);
+  for (const include of inputs.includes) {
+    const found = generatorOfInclude(include.path);
+    if (!found || generator) continue;
+    generator = found;
+    anchor = include.location;
+  }
   const callbacks: KlpCallback[] = [];
   for (const call of inputs.calls) {
     const macroGenerator = generatorOfMacro(call.name);
     if (!macroGenerator) continue;
-    note(macroGenerator, call.location);
+    if (!generator) {
+      generator = macroGenerator;
+      anchor = call.location;
+    }
     const macro = callbackMacros.get(call.name);
     const argument = call.arguments[0];
     if (!macro || call.enclosingFunction !== '' || !argument) continue;
     const name = inputs.identifierOf(argument.text) ?? argument.text;
     callbacks.push({ kind: macro.kind, name, location: argument.location, definition: definitions.functions.get(name) });
   }
-  const descriptors = inputs.structVariables.filter((v) => v.structType === 'klp_object_ext');
-  if (descriptors.length > 0) note('klp-build', descriptors[0].location);
+  const descriptors: StructVariable[] = [];
+  for (const variable of inputs.structVariables) if (variable.structType === 'klp_object_ext') descriptors.push(variable);
+  if (descriptors.length > 0 && !generator) {
+    generator = 'klp-build';
+    anchor = descriptors[0].location;
+  }
   if (!generator || !anchor) return { patches: [] };
 
   const objects: KlpObject[] = [];

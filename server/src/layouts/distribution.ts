@@ -81,20 +81,21 @@ export function linesByObject(lines: readonly PatchedFuncsLine[]): Map<string, P
   return byObject;
 }
 
+function compareNumbers(a: number, b: number): number {
+  return a - b;
+}
+
 /**
- * Entries of a table with generated entries inserted where a marker sits: `entries` are the
- * template's own (with their start offsets), `markers` the offsets of the table's markers.
+ * Where a table's markers go among its own entries (start offsets, in order): for each marker,
+ * in offset order, the index of the entry its generated entries come before (the entry count
+ * when they come last).
  */
-export function spliceAtMarkers<E, T>(entries: readonly { entry: E; offset: number }[], markerOffsets: readonly number[], build: (entry: E) => T, generate: () => T[]): T[] {
-  const result: T[] = [];
-  const pending = [...markerOffsets].sort((a, b) => a - b);
-  for (const { entry, offset } of entries) {
-    while (pending.length > 0 && pending[0] < offset) {
-      pending.shift();
-      result.push(...generate());
-    }
-    result.push(build(entry));
+export function entriesBeforeMarkers(entries: readonly { offset: number }[], markerOffsets: readonly number[]): number[] {
+  const before: number[] = [];
+  let i = 0;
+  for (const marker of [...markerOffsets].sort(compareNumbers)) {
+    while (i < entries.length && entries[i].offset <= marker) i++;
+    before.push(i);
   }
-  for (let i = 0; i < pending.length; i++) result.push(...generate());
-  return result;
+  return before;
 }

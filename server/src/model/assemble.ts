@@ -5,13 +5,14 @@
  * evaluated, and every API call learns which role (patched function, callback, init, exit,
  * helper) the function it sits in plays.
  */
-import { inactiveRanges, isInactive, type ConditionCache, type ConfigurationFacts } from '../preprocess/conditionals';
+import { inactiveRanges, isInactive, type ConfigurationFacts, type DirectiveMacros } from '../preprocess/conditionals';
 import { evaluateExpression, type EvaluationOptions } from '../preprocess/expression';
 import { kernelConstantValue } from '../preprocess/kernelConstants';
 import type { MacroBody, MacroEnvironment } from '../preprocess/macros';
 import { descriptorFields, kpatchShadowApis } from '../layouts/generators';
-import { assembleLayout, type LayoutSources } from '../layouts/assembleLayout';
-import type { CallSite, FileFacts, InitEntry, InitList, InitValue, RawDefine, StructVariable } from './fileFacts';
+import { LayoutAssembly, type GeneratorInputs, type LayoutSources, type TableBuilder } from '../layouts/assembleLayout';
+import type { Definitions } from '../layouts/distribution';
+import type { CallSite, FileFacts, InitEntry, InitList, InitValue, RawDefine, RawInclude, StructVariable } from './fileFacts';
 import {
   callbackKinds,
   type ApiCall,
@@ -82,38 +83,104 @@ const positionalFields: Record<string, string[]> = {
 function fieldsOf(list: InitList, structType: string, inactive: [number, number][] = []): Map<string, InitEntry> {
   const order = positionalFields[structType] ?? [];
   const fields = new Map<string, InitEntry>();
-  list.entries.filter((e) => !isInactive(inactive, e.offset)).forEach((entry, index) => {
+  let index = -1;
+  for (const entry of list.entries) {
+    if (isInactive(inactive, entry.offset)) continue;
+    // Positional entries take the declared field at their index among the active entries.
+    index++;
     const name = entry.field ?? order[index];
     if (name && !fields.has(name)) fields.set(name, entry);
-  });
+  }
   return fields;
 }
 
 /** An all-empty entry (`{ }`, `{ 0 }`, `{ NULL }`, `{ .name = NULL }`) ends a kernel table. */
 function isEmptyEntry(value: InitValue, env: MacroEnvironment): boolean {
   if (value.kind !== 'list') return false;
-  return value.entries.every((entry) => {
-    if (entry.value.kind === 'list') return isEmptyEntry(entry.value, env);
-    const v = evaluateExpression(entry.value.text, env);
-    return v === 0;
-  });
+  for (const entry of value.entries) {
+    if (entry.value.kind === 'list' ? !isEmptyEntry(entry.value, env) : evaluateExpression(entry.value.text, env) !== 0) return false;
+  }
+  return true;
 }
 
 /** Typedef names in active code, the first of each name (files before headers). */
-function typedefNames(allFacts: readonly FileFacts[], active: (facts: FileFacts, offset: number) => boolean): Map<string, string> {
+function typedefNames(allFacts: readonly FileFacts[], inactiveByFile: InactiveByFile): Map<string, string> {
   const typedefs = new Map<string, string>();
-  for (const facts of allFacts) for (const typedef of facts.typedefs ?? []) if (!typedefs.has(typedef.name) && active(facts, typedef.offset)) typedefs.set(typedef.name, typedef.type);
+  for (const facts of allFacts)
+    for (const typedef of facts.typedefs ?? []) if (!typedefs.has(typedef.name) && isActive(inactiveByFile, facts, typedef.offset)) typedefs.set(typedef.name, typedef.type);
   return typedefs;
 }
 
 /** Struct and union definitions in active code, the first of each name (files before headers). */
-function recordTypes(allFacts: readonly FileFacts[], active: (facts: FileFacts, offset: number) => boolean): Map<string, RecordType> {
+function recordTypes(allFacts: readonly FileFacts[], inactiveByFile: InactiveByFile): Map<string, RecordType> {
   const records = new Map<string, RecordType>();
   for (const facts of allFacts)
     for (const record of facts.records ?? [])
-      if (!records.has(record.name) && active(facts, record.offset)) records.set(record.name, { name: record.name, fields: record.fields, location: record.location });
+      if (!records.has(record.name) && isActive(inactiveByFile, facts, record.offset)) records.set(record.name, { name: record.name, fields: record.fields, location: record.location });
   return records;
 }
+
+// The macro environments below are classes, not object literals with closures made per module,
+// file or directive, for the reason given at ModuleValues.
+
+/** A module's macros. */
+class ModuleMacros implements MacroEnvironment {
+  constructor(
+    private readonly macros: Map<string, MacroDefinition>,
+    readonly moduleName: string | undefined,
+  ) {}
+  lookup(name: string): MacroBody | undefined {
+    return this.macros.get(name);
+  }
+}
+
+/** A module's macros, with kernel constants (GFP_KERNEL, true) for the identifiers that are not. */
+class WithKernelConstants implements EvaluationOptions {
+  readonly moduleName: string | undefined;
+  constructor(private readonly env: MacroEnvironment) {
+    this.moduleName = env.moduleName;
+  }
+  lookup(name: string): MacroBody | undefined {
+    return this.env.lookup(name);
+  }
+  identifierValue(name: string): number | undefined {
+    return kernelConstantValue(name);
+  }
+}
+
+/** The macros one file's directives see: its own #defines from where they are, the module's others. */
+class FileDirectiveMacros implements DirectiveMacros {
+  constructor(
+    private readonly own: Map<string, RawDefine>,
+    private readonly macros: Map<string, MacroDefinition>,
+    private readonly moduleName: string | undefined,
+  ) {}
+  at(offset: number): MacroEnvironment {
+    return new MacrosAtOffset(this.own, this.macros, this.moduleName, offset);
+  }
+  positionIndependent(condition: string): boolean {
+    for (const id of identifiersIn(condition)) if (this.own.has(id)) return false;
+    return true;
+  }
+}
+
+class MacrosAtOffset implements MacroEnvironment {
+  constructor(
+    private readonly own: Map<string, RawDefine>,
+    private readonly macros: Map<string, MacroDefinition>,
+    readonly moduleName: string | undefined,
+    private readonly offset: number,
+  ) {}
+  lookup(name: string): MacroBody | undefined {
+    const own = this.own.get(name);
+    if (own) return own.offset < this.offset ? own : undefined;
+    return this.macros.get(name);
+  }
+}
+
+/** Keep these classes' hidden classes, and code optimised for them, alive between passes (see ModuleValues). */
+const keptMacroEnvironments = [new ModuleMacros(new Map(), undefined), new WithKernelConstants({ lookup: () => undefined }), new FileDirectiveMacros(new Map(), new Map(), undefined), new MacrosAtOffset(new Map(), new Map(), undefined, 0)];
+void keptMacroEnvironments;
 
 /**
  * Values of one module's expressions: macro-expanded and evaluated once per text, identifiers
@@ -129,7 +196,7 @@ class ModuleValues {
     readonly macros: Map<string, MacroDefinition>,
     readonly env: MacroEnvironment,
   ) {
-    this.options = { ...env, identifierValue: kernelConstantValue };
+    this.options = new WithKernelConstants(env);
   }
 
   evaluate(text: string): ReturnType<typeof evaluateExpression> {
@@ -204,6 +271,7 @@ void keptModuleValues;
 
 type InactiveByFile = Map<string, [number, number][]>;
 
+
 function isActive(inactiveByFile: InactiveByFile, facts: FileFacts, offset: number): boolean {
   return !isInactive(inactiveByFile.get(facts.path) ?? [], offset);
 }
@@ -220,27 +288,14 @@ function moduleMacros(allFacts: readonly FileFacts[], configuration: Configurati
       if (!macros.has(define.name)) macros.set(define.name, { name: define.name, parameters: define.parameters, body: define.body, location: define.location });
     }
   }
-  const env: MacroEnvironment = {
-    lookup: (name): MacroBody | undefined => macros.get(name),
-    moduleName,
-  };
+  const env = new ModuleMacros(macros, moduleName);
 
   const inactiveByFile: InactiveByFile = new Map();
-  const conditionCache: ConditionCache = { results: new Map(), positionIndependent: () => false };
+  const conditionResults = new Map<string, boolean | 'unknown'>();
   for (const facts of allFacts) {
     const ownDefines = new Map<string, RawDefine>();
     for (const d of facts.defines) if (!ownDefines.has(d.name)) ownDefines.set(d.name, d);
-    const macrosAt = (offset: number): MacroEnvironment => ({
-      ...env,
-      lookup: (name) => {
-        const own = ownDefines.get(name);
-        if (own) return own.offset < offset ? own : undefined;
-        return macros.get(name);
-      },
-    });
-    // A condition naming none of this file's own macros means the same wherever it sits.
-    conditionCache.positionIndependent = (condition) => ![...identifiersIn(condition)].some((id) => ownDefines.has(id));
-    inactiveByFile.set(facts.path, inactiveRanges(facts.conditionals, macrosAt, configuration, conditionCache));
+    inactiveByFile.set(facts.path, inactiveRanges(facts.conditionals, new FileDirectiveMacros(ownDefines, macros, moduleName), configuration, conditionResults));
   }
 
   // Active macros only from here on (a #define in a dead #if branch must not count).
@@ -472,35 +527,88 @@ function apiCalls(allCalls: readonly CallSite[], values: ModuleValues, functions
   return found;
 }
 
-export function assembleModule(sources: ModuleSources, configuration: ConfigurationFacts): LivepatchModule {
-  const allFacts = sources.headers.length === 0 ? sources.files : sources.files.concat(sources.headers);
-  const { values, inactiveByFile } = moduleMacros(allFacts, configuration, sources.name);
-  const { env, macros } = values;
-  const active = (facts: FileFacts, offset: number) => isActive(inactiveByFile, facts, offset);
-  const { functions, structVariables, allCalls } = moduleFunctions(allFacts, inactiveByFile, values);
+/**
+ * Builds one module's klp tables from its struct variables, with the layout's markers filled in
+ * (layouts/assembleLayout.ts calls back into it). A class rather than closures inside
+ * assembleModule, for the reason given at ModuleValues.
+ */
+class TableAssembly implements TableBuilder, GeneratorInputs, Definitions {
+  readonly layout: LayoutAssembly;
+  readonly structVariables: StructVariable[];
+  readonly includes: RawInclude[] = [];
 
-  const arrayOf = (value: InitValue | undefined, structType: string): StructVariable | undefined => {
+  constructor(
+    private readonly values: ModuleValues,
+    private readonly inactiveByFile: InactiveByFile,
+    readonly functions: Map<string, FunctionDefinition>,
+    private readonly variables: Map<string, StructVariable>,
+    readonly calls: CallSite[],
+    allFacts: readonly FileFacts[],
+    layoutSources: LayoutSources | undefined,
+  ) {
+    this.structVariables = [...variables.values()];
+    for (const facts of allFacts) for (const include of facts.includes) if (isActive(inactiveByFile, facts, include.offset)) this.includes.push(include);
+    this.layout = new LayoutAssembly(layoutSources, this);
+  }
+
+  isVariable(name: string): boolean {
+    return this.variables.has(name);
+  }
+
+  isActiveAt(file: string, offset: number): boolean {
+    return !isInactive(this.inactiveByFile.get(file) ?? [], offset);
+  }
+
+  fieldsOf(list: InitList, structType: string): Map<string, InitEntry> {
+    return fieldsOf(list, structType);
+  }
+
+  resolvedString(value: InitValue | undefined): ResolvedValue<string> | undefined {
+    return this.values.resolvedString(value);
+  }
+
+  resolvedNumber(value: InitValue | undefined): ResolvedValue<number> | undefined {
+    return this.values.resolvedNumber(value);
+  }
+
+  identifierOf(text: string): string | undefined {
+    return this.values.identifierOf(text);
+  }
+
+  isEmptyEntry(value: InitValue): boolean {
+    return isEmptyEntry(value, this.values.env);
+  }
+
+  /** The struct array a field names (`objs`, `funcs[0]`), when it is one of `structType`. */
+  private arrayOf(value: InitValue | undefined, structType: string): StructVariable | undefined {
     if (!value || value.kind !== 'expression') return undefined;
-    const id = values.identifierOf(value.text.replace(/\[\s*0\s*\]$/, ''));
-    const variable = id ? structVariables.get(id) : undefined;
+    const id = this.values.identifierOf(value.text.replace(/\[\s*0\s*\]$/, ''));
+    const variable = id ? this.variables.get(id) : undefined;
     return variable && variable.structType === structType ? variable : undefined;
-  };
-  /** Table entries the target build compiles (an `#ifdef` can remove entries of an array). */
-  const activeEntries = (variable: StructVariable) => {
-    const inactive = inactiveByFile.get(variable.location.file) ?? [];
-    return variable.value.entries.filter((e) => !isInactive(inactive, e.offset));
-  };
+  }
 
-  const buildFunc = (entry: InitEntry): KlpFunc => {
-    const list = entry.value.kind === 'list' ? entry.value : undefined;
-    const fields = list ? fieldsOf(list, 'klp_func', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+  /** Table entries the target build compiles (an `#ifdef` can remove entries of an array). */
+  activeEntries(variable: StructVariable): InitEntry[] {
+    const inactive = this.inactiveByFile.get(variable.location.file) ?? [];
+    const entries: InitEntry[] = [];
+    for (const entry of variable.value.entries) if (!isInactive(inactive, entry.offset)) entries.push(entry);
+    return entries;
+  }
+
+  private fieldsOfEntry(entry: InitEntry, structType: string): Map<string, InitEntry> {
+    return entry.value.kind === 'list' ? fieldsOf(entry.value, structType, this.inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+  }
+
+  buildFunc(entry: InitEntry): KlpFunc {
+    const { values } = this;
+    const fields = this.fieldsOfEntry(entry, 'klp_func');
     const newFuncEntry = fields.get('new_func');
     let newFunc: KlpFunc['newFunc'];
     if (newFuncEntry && newFuncEntry.value.kind === 'expression') {
       const name = values.identifierOf(newFuncEntry.value.text) ?? newFuncEntry.value.text;
-      const definition = functions.get(name);
+      const definition = this.functions.get(name);
       const isNull = values.evaluate(newFuncEntry.value.text) === 0 || name.trim() === '';
-      newFunc = isNull ? undefined : { name, location: newFuncEntry.value.location, definition, isFunction: !!definition || !structVariables.has(name) };
+      newFunc = isNull ? undefined : { name, location: newFuncEntry.value.location, definition, isFunction: !!definition || !this.variables.has(name) };
     }
     return {
       oldName: values.resolvedString(fields.get('old_name')?.value),
@@ -508,22 +616,16 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       oldSympos: values.resolvedNumber(fields.get('old_sympos')?.value),
       otherFields: otherFields(fields, ['old_name', 'new_func', 'old_sympos']),
       location: entry.location,
-      isTerminator: isEmptyEntry(entry.value, env),
+      isTerminator: isEmptyEntry(entry.value, values.env),
     };
-  };
+  }
 
-  // Generated layouts: template markers filled from patched_funcs.csv, generator-built patches.
-  const layout = assembleLayout(sources.layout, {
-    functions,
-    isVariable: (name) => structVariables.has(name),
-  });
-
-  const buildObject = (entry: InitEntry): KlpObject => {
-    const list = entry.value.kind === 'list' ? entry.value : undefined;
-    const fields = list ? fieldsOf(list, 'klp_object', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+  buildObject(entry: InitEntry): KlpObject {
+    const { values } = this;
+    const fields = this.fieldsOfEntry(entry, 'klp_object');
     const funcsEntry = fields.get('funcs');
-    const funcsArray = arrayOf(funcsEntry?.value, 'klp_func');
-    const funcs = funcsArray ? layout.funcsOf(funcsArray, activeEntries(funcsArray), values.resolvedString(fields.get('name')?.value), buildFunc) : [];
+    const funcsArray = this.arrayOf(funcsEntry?.value, 'klp_func');
+    const funcs = funcsArray ? this.layout.funcsOf(funcsArray, this.activeEntries(funcsArray), values.resolvedString(fields.get('name')?.value), this) : [];
     const callbacks: KlpCallback[] = [];
     const callbacksEntry = fields.get('callbacks');
     if (callbacksEntry?.value.kind === 'list') {
@@ -531,7 +633,7 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
         if (!callbackKinds.includes(kind as CallbackKind) || cb.value.kind !== 'expression') continue;
         const name = values.identifierOf(cb.value.text) ?? cb.value.text;
         if (values.evaluate(cb.value.text) === 0) continue;
-        callbacks.push({ kind: kind as CallbackKind, name, location: cb.value.location, definition: functions.get(name) });
+        callbacks.push({ kind: kind as CallbackKind, name, location: cb.value.location, definition: this.functions.get(name) });
       }
     }
     return {
@@ -544,93 +646,103 @@ export function assembleModule(sources: ModuleSources, configuration: Configurat
       callbacks,
       otherFields: otherFields(fields, ['name', 'funcs', 'callbacks']),
       location: entry.location,
-      isTerminator: isEmptyEntry(entry.value, env),
+      isTerminator: isEmptyEntry(entry.value, values.env),
     };
-  };
+  }
 
-  const buildState = (entry: InitEntry): KlpState => {
-    const list = entry.value.kind === 'list' ? entry.value : undefined;
-    const fields = list ? fieldsOf(list, 'klp_state', inactiveByFile.get(entry.location.file)) : new Map<string, InitEntry>();
+  private buildState(entry: InitEntry): KlpState {
+    const { values } = this;
+    const fields = this.fieldsOfEntry(entry, 'klp_state');
     return {
       id: values.resolvedNumber(fields.get('id')?.value),
       version: values.resolvedNumber(fields.get('version')?.value),
       location: entry.location,
-      isTerminator: isEmptyEntry(entry.value, env),
+      isTerminator: isEmptyEntry(entry.value, values.env),
     };
-  };
-
-  const patches: KlpPatch[] = [];
-  for (const variable of structVariables.values()) {
-    if (variable.structType !== 'klp_patch' || variable.isArray) continue;
-    const fields = fieldsOf(variable.value, 'klp_patch', inactiveByFile.get(variable.location.file));
-    const objsEntry = fields.get('objs');
-    const objsArray = arrayOf(objsEntry?.value, 'klp_object');
-    const objects = objsArray ? layout.objectsOf(objsArray, activeEntries(objsArray), buildObject) : [];
-    const statesEntry = fields.get('states');
-    const statesArray = arrayOf(statesEntry?.value, 'klp_state');
-    const states = statesArray ? activeEntries(statesArray).map(buildState) : [];
-    const modEntry = fields.get('mod');
-    const replaceEntry = fields.get('replace');
-    let replace: ResolvedValue<boolean> | undefined;
-    if (replaceEntry && replaceEntry.value.kind === 'expression') {
-      const v = values.evaluate(replaceEntry.value.text);
-      replace = { value: typeof v === 'number' ? v !== 0 : undefined, text: replaceEntry.value.text, location: replaceEntry.value.location };
-    }
-    patches.push({
-      variableName: variable.name,
-      location: variable.location,
-      nameLocation: variable.nameLocation,
-      mod: modEntry && modEntry.value.kind === 'expression' ? { text: modEntry.value.text, location: modEntry.value.location } : undefined,
-      objsArrayName: objsArray?.name ?? (objsEntry?.value.kind === 'expression' ? objsEntry.value.text : undefined),
-      objsLocation: objsEntry?.value.location,
-      objsArrayLocation: objsArray?.value.location,
-      objects,
-      objectsTerminated: objects.length > 0 && objects[objects.length - 1].isTerminator,
-      statesArrayName: statesArray?.name ?? (statesEntry?.value.kind === 'expression' ? statesEntry.value.text : undefined),
-      statesLocation: statesEntry?.value.location,
-      statesArrayLocation: statesArray?.value.location,
-      states,
-      statesTerminated: states.length > 0 && states[states.length - 1].isTerminator,
-      replace,
-      otherFields: otherFields(fields, ['mod', 'objs', 'states', 'replace']),
-    });
   }
 
-  const generated = layout.generatedPatches({
-    calls: allCalls,
-    includes: allFacts.flatMap((facts) => facts.includes.filter((include) => active(facts, include.offset))),
-    structVariables: [...structVariables.values()],
-    fieldsOf: (list, structType) => fieldsOf(list, structType),
-    activeEntries,
-    resolvedString: (value) => values.resolvedString(value),
-    resolvedNumber: (value) => values.resolvedNumber(value),
-    identifierOf: (text) => values.identifierOf(text),
-    isEmptyEntry: (value) => isEmptyEntry(value, env),
-  });
+  /** Every `struct klp_patch` of the module, its tables followed and resolved. */
+  patches(): KlpPatch[] {
+    const { values } = this;
+    const patches: KlpPatch[] = [];
+    for (const variable of this.variables.values()) {
+      if (variable.structType !== 'klp_patch' || variable.isArray) continue;
+      const fields = fieldsOf(variable.value, 'klp_patch', this.inactiveByFile.get(variable.location.file));
+      const objsEntry = fields.get('objs');
+      const objsArray = this.arrayOf(objsEntry?.value, 'klp_object');
+      const objects = objsArray ? this.layout.objectsOf(objsArray, this.activeEntries(objsArray), this) : [];
+      const statesEntry = fields.get('states');
+      const statesArray = this.arrayOf(statesEntry?.value, 'klp_state');
+      const states: KlpState[] = [];
+      if (statesArray) for (const entry of this.activeEntries(statesArray)) states.push(this.buildState(entry));
+      const modEntry = fields.get('mod');
+      const replaceEntry = fields.get('replace');
+      let replace: ResolvedValue<boolean> | undefined;
+      if (replaceEntry && replaceEntry.value.kind === 'expression') {
+        const v = values.evaluate(replaceEntry.value.text);
+        replace = { value: typeof v === 'number' ? v !== 0 : undefined, text: replaceEntry.value.text, location: replaceEntry.value.location };
+      }
+      patches.push({
+        variableName: variable.name,
+        location: variable.location,
+        nameLocation: variable.nameLocation,
+        mod: modEntry && modEntry.value.kind === 'expression' ? { text: modEntry.value.text, location: modEntry.value.location } : undefined,
+        objsArrayName: objsArray?.name ?? (objsEntry?.value.kind === 'expression' ? objsEntry.value.text : undefined),
+        objsLocation: objsEntry?.value.location,
+        objsArrayLocation: objsArray?.value.location,
+        objects,
+        objectsTerminated: objects.length > 0 && objects[objects.length - 1].isTerminator,
+        statesArrayName: statesArray?.name ?? (statesEntry?.value.kind === 'expression' ? statesEntry.value.text : undefined),
+        statesLocation: statesEntry?.value.location,
+        statesArrayLocation: statesArray?.value.location,
+        states,
+        statesTerminated: states.length > 0 && states[states.length - 1].isTerminator,
+        replace,
+        otherFields: otherFields(fields, ['mod', 'objs', 'states', 'replace']),
+      });
+    }
+    return patches;
+  }
+}
+
+/** Keeps this class's hidden class, and code optimised for it, alive between passes (see ModuleValues). */
+const keptTableAssembly = new TableAssembly(keptModuleValues, new Map(), new Map(), new Map(), [], [], undefined);
+void keptTableAssembly;
+
+export function assembleModule(sources: ModuleSources, configuration: ConfigurationFacts): LivepatchModule {
+  const allFacts = sources.headers.length === 0 ? sources.files : sources.files.concat(sources.headers);
+  const { values, inactiveByFile } = moduleMacros(allFacts, configuration, sources.name);
+  const { functions, structVariables, allCalls } = moduleFunctions(allFacts, inactiveByFile, values);
+  // Generated layouts: template markers filled from patched_funcs.csv, generator-built patches.
+  const tables = new TableAssembly(values, inactiveByFile, functions, structVariables, allCalls, allFacts, sources.layout);
+  const patches = tables.patches();
+  const generated = tables.layout.generatedPatches(tables);
 
   const { note: moduleNote, parameters } = moduleSkeleton(allCalls, values, functions);
   const contexts = new CallContexts([...patches, ...generated.patches], moduleNote, functions);
   const { shadowCalls, stateCalls, enableCalls, otherApiCalls } = apiCalls(allCalls, values, functions, contexts);
   for (const facts of allFacts) {
     for (const use of facts.structUses) {
-      if (use.name === 'klp_reloc' && active(facts, use.offset)) otherApiCalls.push({ api: 'struct klp_reloc', enclosingFunction: '', contexts: [], location: use.location, argumentTexts: [] });
+      if (use.name === 'klp_reloc' && isActive(inactiveByFile, facts, use.offset)) otherApiCalls.push({ api: 'struct klp_reloc', enclosingFunction: '', contexts: [], location: use.location, argumentTexts: [] });
     }
   }
 
-  const layoutPart = layout.finish(generated, (file, offset) => !isInactive(inactiveByFile.get(file) ?? [], offset));
+  const layoutPart = tables.layout.finish(generated, tables);
+  const files: string[] = [];
+  for (const facts of sources.files) files.push(facts.path);
   return {
     name: sources.name,
     nameSource: sources.nameSource,
-    files: sources.files.map((f) => f.path),
+    files,
     parameters,
     ...moduleNote,
     enableCalls,
     patches,
     functions,
-    macros,
+    macros: values.macros,
     shadowCalls,
-    records: recordTypes(allFacts, active),
-    typedefs: typedefNames(allFacts, active),
+    records: recordTypes(allFacts, inactiveByFile),
+    typedefs: typedefNames(allFacts, inactiveByFile),
     stateCalls,
     otherApiCalls,
     // A generator's patch makes a livepatch too: kpatch-build and klp-build write the rest.

@@ -57,10 +57,10 @@ describe('series file', () => {
       reads.push(path);
       return files.get(path);
     };
-    assert.deepEqual(finder.find(readFile, ['/work/series/v1']).map((order) => order.source), ['/work/series/livepatch.series', '/work/livepatch.series']);
+    assert.deepEqual(finder.find({ readFile }, ['/work/series/v1']).map((order) => order.source), ['/work/series/livepatch.series', '/work/livepatch.series']);
     reads.length = 0;
     files.set('/work/series/livepatch.series', 'c\n');
-    const again = finder.find(readFile, ['/work/series/v1']);
+    const again = finder.find({ readFile }, ['/work/series/v1']);
     assert.equal(again[0].entries[0].text, 'c');
     assert.deepEqual(reads.sort(), ['/work/livepatch.series', '/work/series/livepatch.series'], 'folders without a file are not probed again');
   });
