@@ -25,6 +25,8 @@ import { fixModuleName, isPatchedFuncsFile, layoutFactsOf, mayHoldLayoutFacts, P
 
 export interface FileSystemHost {
   readFile(path: string): string | undefined;
+  /** Whether a file is there, when that is cheaper to ask than a read that fails (Node: a failed read throws). */
+  exists?(path: string): boolean;
   /** Entries directly inside a folder, or [] when unreadable. */
   listFolder(path: string): { name: string; isDirectory: boolean }[];
 }

@@ -3,7 +3,7 @@
  * analyzer reads one file when it needs it, and open documents never come from here (the
  * analyzer owns their text).
  */
-import { readFileSync, readdirSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, type Dirent } from 'node:fs';
 import type { FileSystemHost } from './analyzer';
 
 /** One listing entry kept for the process's life, for its hidden class (see ModuleValues in model/assemble.ts). */
@@ -17,11 +17,16 @@ export const nodeFileSystem: FileSystemHost = {
       return undefined;
     }
   },
+  exists(path) {
+    return existsSync(path);
+  },
   listFolder(path) {
     try {
       const entries = readdirSync(path, { withFileTypes: true });
       keptEntry ??= entries[0];
-      return entries.map((entry) => ({ name: entry.name, isDirectory: entry.isDirectory() }));
+      const listed: { name: string; isDirectory: boolean }[] = [];
+      for (const entry of entries) listed.push({ name: entry.name, isDirectory: entry.isDirectory() });
+      return listed;
     } catch {
       return [];
     }

@@ -14,9 +14,47 @@ function otherModules(module: LivepatchModule, ctx: CheckContext): LivepatchModu
   return ctx.modules.filter((other) => other !== module && other.isLivepatch && other.name !== module.name);
 }
 
-function sameTarget(a: FuncSite, b: FuncSite): boolean {
-  const aObject = objectName(a.object);
-  return aObject !== undefined && aObject === objectName(b.object) && a.func.oldName?.value !== undefined && a.func.oldName.value === b.func.oldName?.value;
+/** "object\0old_name" of a site, when both are known: sites with equal keys replace the same function. */
+function targetKey(site: FuncSite): string | undefined {
+  const object = objectName(site.object);
+  const name = site.func.oldName?.value;
+  return object === undefined || name === undefined ? undefined : `${object}\0${name}`;
+}
+
+interface TargetingSite {
+  module: LivepatchModule;
+  site: FuncSite;
+}
+
+/**
+ * The livepatch modules' function sites by target, in module then site order: built once per set
+ * of modules, so that each site finds the others replacing its function without a walk over
+ * every site of every module (a tree of a hundred fixes has thousands of pairs).
+ */
+const sitesByTarget = new WeakMap<readonly LivepatchModule[], Map<string, TargetingSite[]>>();
+
+/** Sites of other modules (as `otherModules` counts them) replacing the same function as `site`, in module order. */
+function sitesTargeting(site: FuncSite, module: LivepatchModule, ctx: CheckContext): TargetingSite[] {
+  let index = sitesByTarget.get(ctx.modules);
+  if (!index) {
+    index = new Map();
+    for (const candidate of ctx.modules) {
+      if (!candidate.isLivepatch) continue;
+      for (const theirs of funcSites(candidate)) {
+        const key = targetKey(theirs);
+        if (key === undefined) continue;
+        const list = index.get(key);
+        if (list) list.push({ module: candidate, site: theirs });
+        else index.set(key, [{ module: candidate, site: theirs }]);
+      }
+    }
+    sitesByTarget.set(ctx.modules, index);
+  }
+  const key = targetKey(site);
+  const found: TargetingSite[] = [];
+  if (key === undefined) return found;
+  for (const entry of index.get(key) ?? []) if (entry.module !== module && entry.module.name !== module.name) found.push(entry);
+  return found;
 }
 
 /**
@@ -31,23 +69,22 @@ export function checkSymposMismatch(module: LivepatchModule, ctx: CheckContext):
     if (site.patch.replace?.value !== true) continue;
     const mine = literalSympos(site.func);
     if (mine !== 0 && mine !== 1) continue;
-    search: for (const other of others)
-      for (const theirs of funcSites(other)) {
-        const their = literalSympos(theirs.func);
-        if ((their !== 0 && their !== 1) || their === mine || !sameTarget(site, theirs)) continue;
-        const name = site.func.oldName!.value!;
-        findings.push(
-          finding(
-            'LP-SYMPOS-MISMATCH',
-            site.func.oldSympos?.location ?? site.func.oldName!.location,
-            `'${name}' has old_sympos ${mine} here but ${their} in module '${other.name}': atomic replace compares positions literally, ` +
-              `so replacing that patch adds a nop for '${name}' at position ${their}, and both entries need the sysfs directory '${name},1' (-EEXIST); ` +
-              `spell the position the same way in every version`,
-            { related: [related(theirs.func.oldSympos?.location ?? theirs.func.oldName!.location, `old_sympos ${their} in '${other.name}'`)] },
-          ),
-        );
-        break search;
-      }
+    for (const { module: other, site: theirs } of sitesTargeting(site, module, ctx)) {
+      const their = literalSympos(theirs.func);
+      if ((their !== 0 && their !== 1) || their === mine) continue;
+      const name = site.func.oldName!.value!;
+      findings.push(
+        finding(
+          'LP-SYMPOS-MISMATCH',
+          site.func.oldSympos?.location ?? site.func.oldName!.location,
+          `'${name}' has old_sympos ${mine} here but ${their} in module '${other.name}': atomic replace compares positions literally, ` +
+            `so replacing that patch adds a nop for '${name}' at position ${their}, and both entries need the sysfs directory '${name},1' (-EEXIST); ` +
+            `spell the position the same way in every version`,
+          { related: [related(theirs.func.oldSympos?.location ?? theirs.func.oldName!.location, `old_sympos ${their} in '${other.name}'`)] },
+        ),
+      );
+      break;
+    }
   }
   return findings;
 }
@@ -77,27 +114,26 @@ export function checkNonCumulative(module: LivepatchModule, ctx: CheckContext): 
   const refuse = ctx.policy?.refuseConflicts === true;
   for (const site of funcSites(module)) {
     if (site.patch.replace?.value === true) continue;
-    search: for (const other of others)
-      for (const theirs of funcSites(other)) {
-        if (theirs.patch.replace?.value === true || !sameTarget(site, theirs)) continue;
-        if (effectiveSympos(site.func) !== effectiveSympos(theirs.func)) continue;
-        const name = site.func.oldName!.value!;
-        findings.push(
-          finding(
-            'LP-NON-CUMULATIVE',
-            site.func.oldName!.location,
-            `'${name}' is also replaced by module '${other.name}', and neither patch is cumulative: ${stackingConsequence(name, module, other, ctx)}; ` +
-              `ship one cumulative patch with .replace = true instead` +
-              (refuse ? ' (livepatch.policy.refuseConflicts makes this an error)' : ''),
-            {
-              related: [related(theirs.func.oldName!.location, `'${name}' in '${other.name}'`)],
-              severity: refuse ? 'error' : undefined,
-              data: { other: other.name, patch: site.patch.variableName },
-            },
-          ),
-        );
-        break search;
-      }
+    for (const { module: other, site: theirs } of sitesTargeting(site, module, ctx)) {
+      if (theirs.patch.replace?.value === true) continue;
+      if (effectiveSympos(site.func) !== effectiveSympos(theirs.func)) continue;
+      const name = site.func.oldName!.value!;
+      findings.push(
+        finding(
+          'LP-NON-CUMULATIVE',
+          site.func.oldName!.location,
+          `'${name}' is also replaced by module '${other.name}', and neither patch is cumulative: ${stackingConsequence(name, module, other, ctx)}; ` +
+            `ship one cumulative patch with .replace = true instead` +
+            (refuse ? ' (livepatch.policy.refuseConflicts makes this an error)' : ''),
+          {
+            related: [related(theirs.func.oldName!.location, `'${name}' in '${other.name}'`)],
+            severity: refuse ? 'error' : undefined,
+            data: { other: other.name, patch: site.patch.variableName },
+          },
+        ),
+      );
+      break;
+    }
   }
   return findings;
 }

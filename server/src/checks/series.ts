@@ -136,7 +136,7 @@ export class SeriesFiles {
     this.holders.clear();
   }
 
-  find(files: { readFile(path: string): string | undefined }, moduleFolders: Iterable<string>): SeriesOrder[] {
+  find(files: { readFile(path: string): string | undefined; exists?(path: string): boolean }, moduleFolders: Iterable<string>): SeriesOrder[] {
     const folders = new Set<string>();
     for (const folder of moduleFolders) {
       let current = folder;
@@ -151,7 +151,8 @@ export class SeriesFiles {
     for (const folder of folders) {
       if (this.holders.get(folder) === false) continue;
       const path = join(folder, seriesFileName);
-      const text = files.readFile(path);
+      // Most folders hold none: asking first is cheaper than a read that fails.
+      const text = files.exists?.(path) === false ? undefined : files.readFile(path);
       this.holders.set(folder, text !== undefined);
       if (text !== undefined) orders.push({ depth: folder.split('/').length, order: { source: path, entries: parseSeriesFile(text, folder) } });
     }
@@ -242,16 +243,21 @@ class GuessMatrix {
   /** 2: not guessed yet; otherwise guessOrder's sign. */
   private readonly orders: Int8Array;
   constructor(modules: readonly LivepatchModule[]) {
-    modules.forEach((module, i) => this.index.set(module, i));
+    for (let i = 0; i < modules.length; i++) this.index.set(modules[i], i);
     this.orders = new Int8Array(modules.length * modules.length).fill(2);
   }
   order(a: LivepatchModule, b: LivepatchModule): number {
     const i = this.index.get(a);
     const j = this.index.get(b);
     if (i === undefined || j === undefined) return cachedGuessOrder(a, b);
-    const cell = i * this.index.size + j;
-    let order = this.orders[cell];
-    if (order === 2) this.orders[cell] = order = Math.sign(cachedGuessOrder(a, b));
+    const n = this.index.size;
+    let order = this.orders[i * n + j];
+    if (order === 2) {
+      order = Math.sign(cachedGuessOrder(a, b));
+      this.orders[i * n + j] = order;
+      // guessOrder is antisymmetric: one guess fills both cells.
+      this.orders[j * n + i] = -order;
+    }
     return order;
   }
 }

@@ -98,4 +98,18 @@ describe('installed set', () => {
     assert.equal(guessOrder(module('lp_fix_10'), module('lp_fix_9')), 1);
     assert.equal(guessOrder(module('alpha'), module('beta')), 0);
   });
+
+  it('guesses the same order whichever module is asked about first (the pair table fills both cells from one guess)', () => {
+    const modules = [
+      module('lp_fix_9'),
+      module('lp_fix_10'),
+      module('x', { states: [[1, 1]] }),
+      module('y', { states: [[1, 2]] }),
+      module('z', { states: [[1, 1], [2, 1]] }),
+      module('w', { states: [[1, 2], [2, 1]] }),
+      module('v', { states: [[1, 1], [2, 2]] }),
+      module('alpha'),
+    ];
+    for (const a of modules) for (const b of modules) assert.equal(Math.sign(guessOrder(a, b)), -Math.sign(guessOrder(b, a)) || 0, `${a.name} / ${b.name}`);
+  });
 });
