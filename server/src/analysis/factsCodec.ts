@@ -1,6 +1,6 @@
 /**
- * FileFacts in a compact form for the trip from a worker thread: one Int32Array (transferred, not
- * copied) and a table of the distinct strings. Structured clone of the plain objects would do,
+ * FileFacts (and a file's layout facts) in a compact form for the trip from a worker thread: one
+ * Int32Array (transferred, not copied) and a table of the distinct strings. Structured clone of the plain objects would do,
  * but it writes every key of every object and costs the receiving (main) thread more than the
  * extraction saved: facts of 1.5 MiB of C are ~14 MB once serialised. Decoding rebuilds objects
  * with exactly the keys extraction gives (optional keys present or absent alike), so decoded
@@ -25,6 +25,7 @@ import type {
   TypedefDefinition,
 } from '../model/fileFacts';
 import type { Location, Position } from '../model/location';
+import type { LayoutFacts } from '../layouts/workspace';
 
 export interface EncodedFacts {
   path: string;
@@ -463,7 +464,46 @@ function readTypedef(r: Reader): TypedefDefinition {
   return { name, type, location, offset: r.int() };
 }
 
-export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer: ArrayBuffer[] } {
+type LayoutMarker = LayoutFacts['markers'][number];
+type LayoutRelocation = LayoutFacts['relocations'][number];
+
+function writeMarker(w: Writer, marker: LayoutMarker): void {
+  w.str(marker.name);
+  w.int(marker.offset);
+  w.location(marker.location);
+}
+
+function readMarker(r: Reader): LayoutMarker {
+  const name = r.str();
+  const offset = r.int();
+  return { name, offset, location: r.location() };
+}
+
+function writeRelocation(w: Writer, relocation: LayoutRelocation): void {
+  w.str(relocation.sectionObject);
+  w.str(relocation.symbolObject);
+  w.str(relocation.symbol);
+  // As text: a position is any number the macro spells, not always an int32.
+  w.maybeStr(relocation.position === undefined ? undefined : String(relocation.position));
+  w.location(relocation.location);
+  w.int(relocation.offset);
+}
+
+function readRelocation(r: Reader): LayoutRelocation {
+  const sectionObject = r.str();
+  const symbolObject = r.str();
+  const symbol = r.str();
+  const position = r.maybeStr();
+  const location = r.location();
+  return { sectionObject, symbolObject, symbol, position: position === undefined ? undefined : Number(position), location, offset: r.int() };
+}
+
+/**
+ * A file's facts, and its layout facts when it has any: these travel in the same buffers, as
+ * structured clone of their locations cost more than the rest of a reply on a distribution tree
+ * (a dozen relocation macros per extracted file).
+ */
+export function encodeFacts(facts: FileFacts, layout?: LayoutFacts): { encoded: EncodedFacts; transfer: ArrayBuffer[] } {
   const w = new Writer(facts.path);
   w.list(facts.functions, writeFunction);
   w.list(facts.structVariables, writeStructVariable);
@@ -483,11 +523,20 @@ export function encodeFacts(facts: FileFacts): { encoded: EncodedFacts; transfer
   if (facts.records) w.list(facts.records, writeRecord);
   w.bool(facts.typedefs !== undefined);
   if (facts.typedefs) w.list(facts.typedefs, writeTypedef);
+  w.bool(layout !== undefined);
+  if (layout) {
+    w.list(layout.markers, writeMarker);
+    w.list(layout.relocations, writeRelocation);
+  }
   const ints = w.finish();
   return { encoded: { path: facts.path, strings: w.strings, ints }, transfer: [ints.buffer as ArrayBuffer] };
 }
 
 export function decodeFacts(encoded: EncodedFacts): FileFacts {
+  return decodeFactsAndLayout(encoded).facts;
+}
+
+export function decodeFactsAndLayout(encoded: EncodedFacts): { facts: FileFacts; layout: LayoutFacts | undefined } {
   const r = new Reader(encoded.ints, encoded.strings, encoded.path);
   const functions = r.list(readFunction);
   const structVariables = r.list(readStructVariable);
@@ -528,5 +577,6 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
   };
   if (!typedefs) delete decoded.typedefs;
   if (!records) delete decoded.records;
-  return decoded;
+  const layout = r.bool() ? { markers: r.list(readMarker), relocations: r.list(readRelocation) } : undefined;
+  return { facts: decoded, layout };
 }

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { setQueryErrorLogger } from '../parser/queries';
 import { parseFileFactsAndAnnotations } from '../parser/sourceFile';
 import { loadCLanguage, newCParser, type CompiledWasm } from '../parser/treeSitter';
-import { layoutFactsOf, mayHoldLayoutFacts, type LayoutFacts } from '../layouts/workspace';
+import { layoutFactsOf, mayHoldLayoutFacts } from '../layouts/workspace';
 import { encodeFacts, type EncodedFacts } from './factsCodec';
 
 /** Files sent together, answered together: one message each way per batch, not per file. */
@@ -19,8 +19,8 @@ export interface FactsRequest {
 
 /** One file's answer within a batch's reply. */
 export type FileReply =
-  /** `layout`: the file's template markers and relocation macros, when it has any (scanned here, off the main thread). */
-  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined; layout?: LayoutFacts }
+  /** `encoded` holds the file's layout facts too (template markers, relocation macros) when it has any: scanned here, off the main thread. */
+  | { kind: 'facts'; id: number; encoded: EncodedFacts; unparsable: string | undefined }
   /** Extraction threw: the main thread reads this file itself. */
   | { kind: 'failed'; id: number; message: string };
 
@@ -54,9 +54,9 @@ async function main(): Promise<void> {
     for (const { id, path, text } of files) {
       try {
         const { parsed, annotations } = parseFileFactsAndAnnotations(ready, path, text);
-        const { encoded, transfer } = encodeFacts(parsed.facts);
         const layout = mayHoldLayoutFacts(text) ? layoutFactsOf(path, text, annotations) : undefined;
-        replies.push({ kind: 'facts', id, encoded, unparsable: parsed.unparsable, ...(layout ? { layout } : {}) });
+        const { encoded, transfer } = encodeFacts(parsed.facts, layout);
+        replies.push({ kind: 'facts', id, encoded, unparsable: parsed.unparsable });
         transfers.push(...transfer);
       } catch (error) {
         replies.push({ kind: 'failed', id, message: (error as Error).stack ?? String(error) });

@@ -16,7 +16,7 @@ import { emptyFacts } from '../model/fileFacts';
 import type { LayoutFacts } from '../layouts/workspace';
 import type { ParsedFacts } from '../parser/sourceFile';
 import { compiledWasm } from '../parser/treeSitter';
-import { decodeFacts } from './factsCodec';
+import { decodeFactsAndLayout } from './factsCodec';
 import type { FactsReply, FactsRequest } from './factsWorker';
 
 /** No worker can run (none started, or the pool was terminated): read the file in this thread. */
@@ -303,8 +303,8 @@ export class FactsWorkerPool {
           const task = taskWithId(batch, reply.id);
           if (!task) continue;
           if (reply.kind === 'facts') {
-            const facts = decodeFacts(reply.encoded);
-            const result: PooledFacts = reply.layout ? { facts, unparsable: reply.unparsable, layout: reply.layout } : { facts, unparsable: reply.unparsable };
+            const { facts, layout } = decodeFactsAndLayout(reply.encoded);
+            const result: PooledFacts = layout ? { facts, unparsable: reply.unparsable, layout } : { facts, unparsable: reply.unparsable };
             this.settle(task, result);
           } else {
             this.log(`facts of ${task.path} failed in a worker: ${reply.message}`);

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { Analyzer, type FileSystemHost } from '../../../server/src/analysis/analyzer';
-import { decodeFacts, encodeFacts } from '../../../server/src/analysis/factsCodec';
+import { decodeFacts, decodeFactsAndLayout, encodeFacts } from '../../../server/src/analysis/factsCodec';
 import { FactsWorkerPool, PoolUnavailableError, type PooledFacts } from '../../../server/src/analysis/factsWorkerPool';
 import { layoutFactsOf, mayHoldLayoutFacts } from '../../../server/src/layouts/workspace';
 import { defaultKernelModel } from '../../../server/src/kernel/load';
+import { emptyFacts } from '../../../server/src/model/fileFacts';
 import { parseFileFacts } from '../../../server/src/parser/sourceFile';
 import { compiledWasm, loadCLanguage, newCParser } from '../../../server/src/parser/treeSitter';
 import { generateModule } from '../../../bench/corpus';
@@ -68,11 +69,21 @@ describe('facts worker pool', () => {
     files = [...fixtureFiles.map((path) => ({ path, text: readFileSync(path, 'utf8') })), binary];
   });
 
-  it('encoded facts decode to the very same facts (every fixture)', async () => {
+  it('encoded facts decode to the very same facts (every fixture), with their layout facts', async () => {
     const expected = await inThreadFacts(files);
     for (const [i, file] of files.entries()) {
       assert.deepStrictEqual(decodeFacts(structuredClone(encodeFacts(expected[i].facts).encoded)), expected[i].facts, file.path);
+      const both = decodeFactsAndLayout(structuredClone(encodeFacts(expected[i].facts, expected[i].layout).encoded));
+      assert.deepStrictEqual(both, { facts: expected[i].facts, layout: expected[i].layout }, file.path);
     }
+    assert.ok(expected.some((e) => e.layout?.relocations.some((r) => r.position !== undefined)), 'a relocation with a position');
+  });
+
+  it('a relocation position that is no int32 survives the trip', () => {
+    const facts = emptyFacts('/x/a.c');
+    const location = { file: '/x/a.c', range: { start: { line: 1, character: 2 }, end: { line: 1, character: 40 } } };
+    const layout = { markers: [], relocations: [{ sectionObject: 'vmlinux', symbolObject: 'vmlinux', symbol: 'foo', position: 2 ** 40, location, offset: 7 }] };
+    assert.deepStrictEqual(decodeFactsAndLayout(encodeFacts(facts, layout).encoded), { facts, layout });
   });
 
   it('facts read in workers equal the facts read in this thread, for every fixture', async () => {
