@@ -176,7 +176,7 @@ export class Analyzer {
   private readonly seriesFiles = new SeriesFiles();
   /** Bumped whenever an input of the series orders other than the workspace's modules changes. */
   private seriesGeneration = 0;
-  private seriesMemo: { workspaceKey: string; generation: number; orders: SeriesOrder[]; key: string } | undefined;
+  private seriesMemo: { workspaceKey: string; generation: number; orders: SeriesOrder[]; cacheKey: string } | undefined;
   /** Distribution trees' patched_funcs.csv files (layouts/workspace.ts). */
   private readonly patchedFuncs: PatchedFuncsFiles;
   /** The load order of the scenario the user simulates: below the setting and series files, above a guess. */
@@ -833,10 +833,12 @@ export class Analyzer {
     // per module (a distribution tree has hundreds).
     if (this.seriesMemo?.workspaceKey !== workspace.key || this.seriesMemo.generation !== this.seriesGeneration) {
       const orders = this.series(groups);
-      this.seriesMemo = { workspaceKey: workspace.key, generation: this.seriesGeneration, orders, key: seriesKey(orders) };
+      // One string for every group of this state: the key holds every model's key (tens of KiB on a
+      // distribution tree), and two equal keys made apart are compared character by character.
+      this.seriesMemo = { workspaceKey: workspace.key, generation: this.seriesGeneration, orders, cacheKey: `${workspace.key}|${seriesKey(orders)}` };
     }
     const series = this.seriesMemo.orders;
-    const cacheKey = `${workspace.key}|${this.seriesMemo.key}`;
+    const cacheKey = this.seriesMemo.cacheKey;
     const cached = this.results.get(group.key);
     if (cached && cached.cacheKey === cacheKey) return cached;
     const findings: Finding[] = [];

@@ -253,7 +253,9 @@ class GuessMatrix {
     const n = this.index.size;
     let order = this.orders[i * n + j];
     if (order === 2) {
-      order = Math.sign(cachedGuessOrder(a, b));
+      // Straight to the guess: the table is the cache here, and the weak maps' lookups and
+      // inserts cost more than the guess itself for modules without states.
+      order = Math.sign(guessOrder(a, b));
       this.orders[i * n + j] = order;
       // guessOrder is antisymmetric: one guess fills both cells.
       this.orders[j * n + i] = -order;
