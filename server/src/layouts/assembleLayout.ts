@@ -190,8 +190,9 @@ export class LayoutAssembly {
     const relocations: KlpRelocation[] = [];
     for (const found of this.sources?.relocations ?? []) {
       if (!tables.isActiveAt(found.location.file, found.offset)) continue;
-      const { offset: _offset, ...relocation } = found;
-      relocations.push(relocation);
+      // The relocation without its offset (a literal: an object rest copies key by key).
+      const { sectionObject, symbolObject, symbol, position, location } = found;
+      relocations.push({ sectionObject, symbolObject, symbol, position, location });
     }
     if (relocations.length > 0) part.relocations = relocations;
     return part;

@@ -324,8 +324,9 @@ function moduleFunctions(
   const structVariables = new Map<string, StructVariable>();
   const allCalls: CallSite[] = [];
   for (const facts of allFacts) {
+    const inactive = inactiveByFile.get(facts.path) ?? [];
     for (const f of facts.functions) {
-      if (!isActive(inactiveByFile, facts, f.startOffset) || functions.has(f.name)) continue;
+      if (isInactive(inactive, f.startOffset) || functions.has(f.name)) continue;
       functions.set(f.name, {
         name: f.name,
         file: facts.path,
@@ -340,16 +341,17 @@ function moduleFunctions(
         staticLocals: [],
       });
     }
-    for (const v of facts.structVariables) if (isActive(inactiveByFile, facts, v.offset) && !structVariables.has(v.name)) structVariables.set(v.name, v);
+    for (const v of facts.structVariables) if (!isInactive(inactive, v.offset) && !structVariables.has(v.name)) structVariables.set(v.name, v);
   }
   for (const facts of allFacts) {
     // Calls the model reads and plain call edges, merged back into text order (both are sorted
     // by offset): a function's callees keep the order they are written in.
     const { calls, callEdges } = facts;
+    const inactive = inactiveByFile.get(facts.path) ?? [];
     for (let i = 0, j = 0; i < calls.length || j < callEdges.length; ) {
       const detailed = j >= callEdges.length || (i < calls.length && calls[i].offset <= callEdges[j].offset);
       const call = detailed ? calls[i++] : callEdges[j++];
-      if (!isActive(inactiveByFile, facts, call.offset)) continue;
+      if (isInactive(inactive, call.offset)) continue;
       if (detailed) allCalls.push(call as CallSite);
       const fn = functions.get(call.enclosingFunction);
       if (fn && fn.location.file === facts.path && !fn.calls.includes(call.name)) fn.calls.push(call.name);
@@ -360,17 +362,17 @@ function moduleFunctions(
       if (!fn || fn.location.file !== facts.path) continue;
       const id = values.identifierOf(reference.name);
       if (!id || id === fn.name || !functions.has(id) || fn.calls.includes(id)) continue;
-      if (isActive(inactiveByFile, facts, reference.offset)) fn.calls.push(id);
+      if (!isInactive(inactive, reference.offset)) fn.calls.push(id);
     }
     for (const r of facts.returns) {
       const fn = functions.get(r.enclosingFunction);
-      if (!fn || fn.location.file !== facts.path || !isActive(inactiveByFile, facts, r.offset)) continue;
+      if (!fn || fn.location.file !== facts.path || isInactive(inactive, r.offset)) continue;
       const v = r.text ? values.evaluate(r.text) : undefined;
       fn.returns.push({ text: r.text, value: typeof v === 'number' ? v : undefined, location: r.location });
     }
     for (const st of facts.staticLocals) {
       const fn = functions.get(st.enclosingFunction);
-      if (fn && fn.location.file === facts.path && isActive(inactiveByFile, facts, st.offset)) fn.staticLocals.push({ name: st.name, location: st.location });
+      if (fn && fn.location.file === facts.path && !isInactive(inactive, st.offset)) fn.staticLocals.push({ name: st.name, location: st.location });
     }
   }
   return { functions, structVariables, allCalls };
