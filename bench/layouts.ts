@@ -179,9 +179,9 @@ async function report(label: string, mib: number, files: string[]): Promise<void
         `  [${steady.map((r) => fmt(r.ms, 0)).join(', ')} ms; ${steady[0].findings} findings]`,
     );
     // The passes above still pay for the engine's warm-up: functions reach the optimising
-    // compiler for the first time in each of the first ten or so (on the distribution tree,
-    // 147, 32, 29, 32, 36, 25, 23, 11, 19, 9, 8, 7 of them in passes 1-12). A long-running
-    // server is past that; passes 22-31 measure it there.
+    // compiler in each of the first ten or so (on the distribution tree, 150, 49, 47, 32, 32, 29,
+    // 29, 10, 13, 9, 10, 12 compiles in passes 1-12, about 3 a pass in passes 22-31). A
+    // long-running server is past that; passes 22-31 measure it there.
     const warmJit = pooled.slice(21);
     const warmMs = median(warmJit.map((r) => r.ms));
     console.log(
