@@ -9,6 +9,7 @@ import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import type { Position } from '../model/location';
 import { emptyFacts, extractFileFacts, updateFileFacts, type FileFacts } from '../model/fileFacts';
 import { scanConditionalsWithState, updateConditionalScan, type ConditionalScan } from '../preprocess/directives';
+import { blankFileScopeExterns } from './fileScopeExterns';
 import { neutralize, updateNeutralization, type Annotation, type Neutralization } from './neutralize';
 
 /** Parsing stops after this long; a file that takes longer is reported, not hung on. */
@@ -70,10 +71,11 @@ interface Parsed {
  * budget. The neutralisation is updated from `previous` when given, `edited` covering the
  * characters changed since.
  */
-function parseText(parser: Parser, text: string, oldTree: Tree | undefined, previous?: { neutralization: Neutralization; edited: Dirty }): Parsed {
+function parseText(parser: Parser, text: string, oldTree: Tree | undefined, previous?: { neutralization: Neutralization; edited: Dirty }, closed = false): Parsed {
   if (looksBinary(text)) return { tree: undefined, parsedText: text, annotations: [], neutralization: undefined, unparsable: binaryMessage };
   const neutralized = previous ? updateNeutralization(previous.neutralization, text, previous.edited.start, previous.edited.end) : neutralize(text);
-  const parsedText = neutralized.text;
+  // A file that is not open is parsed without its file-scope extern declarations (fileScopeExterns.ts).
+  const parsedText = closed ? blankFileScopeExterns(neutralized.text) : neutralized.text;
   const deadline = Date.now() + parseBudgetMs;
   let tree: Tree | null = null;
   try {
@@ -100,7 +102,7 @@ export function parseFileFacts(parser: Parser, path: string, text: string): Pars
  * the text again.
  */
 export function parseFileFactsAndAnnotations(parser: Parser, path: string, text: string): { parsed: ParsedFacts; annotations: Annotation[] | undefined } {
-  const parsed = parseText(parser, text, undefined);
+  const parsed = parseText(parser, text, undefined, undefined, true);
   const annotations = parsed.neutralization ? parsed.annotations : undefined;
   if (!parsed.tree) return { parsed: { facts: emptyFacts(path), unparsable: parsed.unparsable }, annotations };
   try {
