@@ -18,17 +18,8 @@ import { emptyFacts } from '../../../server/src/model/fileFacts';
 import { parseFileFacts } from '../../../server/src/parser/sourceFile';
 import { compiledWasm, loadCLanguage, newCParser } from '../../../server/src/parser/treeSitter';
 import { generateModule } from '../../../bench/corpus';
+import { fixturesRoot, sourcesUnder } from '../../helpers/fixtureSources';
 
-const fixturesRoot = join(__dirname, '../../fixtures');
-
-function sourcesUnder(folder: string, into: string[] = []): string[] {
-  for (const name of readdirSync(folder).sort()) {
-    const path = join(folder, name);
-    if (statSync(path).isDirectory()) sourcesUnder(path, into);
-    else if (/\.[ch]$/.test(name)) into.push(path);
-  }
-  return into;
-}
 
 const fixtureFiles = sourcesUnder(fixturesRoot);
 const binary = { path: '/virtual/blob.c', text: 'ELF\0\0\0 not C at all' };

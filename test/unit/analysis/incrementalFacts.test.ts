@@ -6,8 +6,7 @@
  * modules, with a fixed seed.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import type { Tree } from 'web-tree-sitter';
 import { extractFileFacts } from '../../../server/src/model/fileFacts';
@@ -16,21 +15,13 @@ import { scanConditionalsWithState, updateConditionalScan } from '../../../serve
 import { SourceFile } from '../../../server/src/parser/sourceFile';
 import { loadCLanguage, newCParser } from '../../../server/src/parser/treeSitter';
 import { generateLongFile, generateModule } from '../../../bench/corpus';
+import { sourcesUnder } from '../../helpers/fixtureSources';
 
 /** What the test reads of a SourceFile's internals: the live tree and what it was parsed from. */
 interface SourceInternals {
   tree: Tree | undefined;
   annotations: Annotation[];
   parsedText: string;
-}
-
-function sourcesUnder(folder: string, into: string[] = []): string[] {
-  for (const name of readdirSync(folder).sort()) {
-    const path = join(folder, name);
-    if (statSync(path).isDirectory()) sourcesUnder(path, into);
-    else if (/\.[ch]$/.test(name)) into.push(path);
-  }
-  return into;
 }
 
 function random(seed: number): () => number {
@@ -93,7 +84,7 @@ describe('facts of an edited open document', () => {
 
   it('equal a full read after random edits of every fixture', () => {
     let compared = 0;
-    sourcesUnder(join(__dirname, '../../fixtures')).forEach((path, i) => {
+    sourcesUnder().forEach((path, i) => {
       compared += fuzz(path, readFileSync(path, 'utf8'), 1000 + i, 12);
     });
     assert.ok(compared > 500, `only ${compared} comparisons`);
@@ -141,7 +132,7 @@ describe('facts of an edited open document', () => {
 describe('neutralisation and #if chains of an edited text', () => {
   it('updated around the edit, equal a full scan', () => {
     const next = random(99);
-    const texts = [...sourcesUnder(join(__dirname, '../../fixtures')).map((path) => readFileSync(path, 'utf8')), generateModule(5, 10), generateLongFile(600)];
+    const texts = [...sourcesUnder().map((path) => readFileSync(path, 'utf8')), generateModule(5, 10), generateLongFile(600)];
     let compared = 0;
     for (const original of texts) {
       let text = original;

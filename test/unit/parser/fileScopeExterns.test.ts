@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { blankFileScopeExterns } from '../../../server/src/parser/fileScopeExterns';
 import { extractFileFacts } from '../../../server/src/model/fileFacts';
 import { neutralize } from '../../../server/src/parser/neutralize';
 import { parseFileFacts } from '../../../server/src/parser/sourceFile';
 import { loadCLanguage, newCParser } from '../../../server/src/parser/treeSitter';
+import { sourcesUnder } from '../../helpers/fixtureSources';
 
 /** The text with the given snippets replaced by spaces (their newlines kept). */
 function blankedAs(text: string, ...snippets: string[]): string {
@@ -69,7 +69,7 @@ describe('file-scope extern declarations', () => {
       '}',
       '',
     ].join('\n');
-    const files = [...sourcesUnder(join(__dirname, '../../fixtures')).map((path) => ({ path, text: readFileSync(path, 'utf8') })), { path: '/virtual/extracted.c', text: extracted }];
+    const files = [...sourcesUnder().map((path) => ({ path, text: readFileSync(path, 'utf8') })), { path: '/virtual/extracted.c', text: extracted }];
     let changed = 0;
     try {
       for (const { path, text } of files) {
@@ -82,12 +82,3 @@ describe('file-scope extern declarations', () => {
     assert.ok(changed >= 2, `${changed} files with blanked declarations`);
   });
 });
-
-function sourcesUnder(folder: string, into: string[] = []): string[] {
-  for (const name of readdirSync(folder).sort()) {
-    const path = join(folder, name);
-    if (statSync(path).isDirectory()) sourcesUnder(path, into);
-    else if (/\.[ch]$/.test(name)) into.push(path);
-  }
-  return into;
-}
