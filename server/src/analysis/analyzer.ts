@@ -678,6 +678,7 @@ export class Analyzer {
     return headers;
   }
 
+  /** Adds to `headers` the local headers `path` includes, then theirs (a header is looked for beside the includer, then beside each module file). */
   private visitIncludes(path: string, depth: number, files: string[], seen: Set<string>, headers: string[]): void {
     if (depth > maxIncludeDepth) return;
     const facts = this.source(path)?.facts();

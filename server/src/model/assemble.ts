@@ -164,6 +164,7 @@ class FileDirectiveMacros implements DirectiveMacros {
   }
 }
 
+/** What a directive at `offset` sees: the file's own #defines only once written above it. */
 class MacrosAtOffset implements MacroEnvironment {
   constructor(
     private readonly own: Map<string, RawDefine>,
