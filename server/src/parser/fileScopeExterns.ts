@@ -11,6 +11,7 @@
  * ends at a `;` outside parentheses with no `{`, `}`, `=` or directive line before it. Anything
  * else (an initialiser, a body, an unterminated declaration) is left to the parser.
  */
+import { blankOut } from './neutralize';
 
 const enum Code {
   Tab = 9,
@@ -166,17 +167,8 @@ export function blankFileScopeExterns(text: string): string {
   let blanked = '';
   let last = 0;
   for (let r = 0; r < ranges.length; r += 2) {
-    const end = ranges[r + 1];
-    blanked += text.slice(last, ranges[r]);
-    // Line by line: spaces for each line's characters, its \r and \n kept.
-    for (let i = ranges[r]; i < end; ) {
-      let lineEnd = text.indexOf('\n', i);
-      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-      const carriage = lineEnd > i && text.charCodeAt(lineEnd - 1) === Code.Return;
-      blanked += ' '.repeat(lineEnd - i - (carriage ? 1 : 0)) + (carriage ? '\r' : '') + (lineEnd < end ? '\n' : '');
-      i = lineEnd + 1;
-    }
-    last = end;
+    blanked += text.slice(last, ranges[r]) + blankOut(text, ranges[r], ranges[r + 1]);
+    last = ranges[r + 1];
   }
   return blanked + text.slice(last);
 }

@@ -307,7 +307,7 @@ const spaces = ' '.repeat(256);
  * `source[start, end)` with every character but line breaks turned into a space. A regex
  * replace allocated per character and was the neutralisation's largest allocation.
  */
-function blankOut(source: string, start: number, end: number): string {
+export function blankOut(source: string, start: number, end: number): string {
   let out = '';
   let i = start;
   while (i < end) {
